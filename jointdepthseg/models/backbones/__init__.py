@@ -1,0 +1,3 @@
+from .multiscale_net import MultiScaleNet
+
+__all__ = ['MultiScaleNet']

@@ -1,0 +1,11 @@
+"""Shared test setup: small thread counts keep the suite fast on 2 cores."""
+import os
+import sys
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+torch.set_num_threads(2)

@@ -1,0 +1,115 @@
+"""MultiScaleSegHead (Eq. 2) and DepthBinHead (Eq. 3) against brute force."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+
+import jointdepthseg  # noqa: F401
+from jointdepthseg.models.decode_heads import (DepthBinHead, MultiScaleSegHead,
+                                               bin_logits_to_depth)
+from mmseg.structures import SegDataSample
+
+CHANNELS = [4, 6, 6, 6, 8]
+
+
+def branch_features(batch=2, size=(16, 24)):
+    strides = (1, 2, 4, 4, 8)
+    return tuple(torch.randn(batch, c, -(-size[0] // s), -(-size[1] // s))
+                 for c, s in zip(CHANNELS, strides))
+
+
+def test_eq3_against_brute_force():
+    torch.manual_seed(0)
+    logits = torch.randn(2, 5, 3, 4, dtype=torch.float64)
+    depth = bin_logits_to_depth(logits, 0.14)
+    for b in range(2):
+        for y in range(3):
+            for x in range(4):
+                scores = logits[b, :, y, x].tolist()
+                norm = sum(math.exp(s) for s in scores)
+                expected = sum((k + 1) * 0.14 * math.exp(s) / norm
+                               for k, s in enumerate(scores))
+                assert depth[b, 0, y, x].item() == pytest.approx(expected)
+
+
+def test_depth_range_is_l_to_nd_times_l():
+    head = DepthBinHead(CHANNELS, num_bins=50, bin_size=0.14)
+    very_near = torch.full((1, 50, 1, 1), -50.0)
+    very_near[:, 0] = 50.0
+    very_far = torch.full((1, 50, 1, 1), -50.0)
+    very_far[:, -1] = 50.0
+    assert head.logits_to_depth(very_near).item() == pytest.approx(0.14)
+    assert head.logits_to_depth(very_far).item() == pytest.approx(7.0)
+    assert head.max_depth == pytest.approx(7.0)
+
+
+@pytest.mark.parametrize('head_type', [MultiScaleSegHead, DepthBinHead])
+def test_heads_sum_upsampled_branch_scores(head_type):
+    torch.manual_seed(0)
+    head = head_type(CHANNELS)
+    head.init_weights()
+    feats = branch_features()
+    out = head(feats)
+    expected = 0
+    for feat, conv in zip(feats, head.classifiers.convs):
+        scores = F.conv2d(feat, conv.weight, conv.bias)
+        expected = expected + F.interpolate(
+            scores, size=feats[0].shape[2:], mode='bilinear',
+            align_corners=False)
+    assert out.shape == (2, 40 if head_type is MultiScaleSegHead else 50,
+                         16, 24)
+    torch.testing.assert_close(out, expected)
+
+
+def sample_with(labels=None, depth=None):
+    sample = SegDataSample()
+    if labels is not None:
+        sample.gt_sem_seg = PixelData(data=labels)
+    if depth is not None:
+        sample.gt_depth_map = PixelData(data=depth)
+    return sample
+
+
+def test_seg_loss_is_eq2_mean_over_labelled_pixels():
+    torch.manual_seed(0)
+    head = MultiScaleSegHead(CHANNELS, num_classes=5)
+    logits = torch.randn(1, 5, 2, 3)
+    labels = torch.tensor([[[0, 4, 255], [2, 2, 1]]])
+    loss = head.loss_by_feat(logits, [sample_with(labels=labels)])['loss_ce']
+    terms = []
+    for y in range(2):
+        for x in range(3):
+            label = labels[0, y, x].item()
+            if label == 255:
+                continue
+            scores = logits[0, :, y, x]
+            terms.append(-(scores[label] - torch.logsumexp(scores, 0)).item())
+    assert loss.item() == pytest.approx(sum(terms) / len(terms), rel=1e-5)
+
+
+def test_depth_loss_uses_eq3_and_ignores_invalid_pixels():
+    torch.manual_seed(0)
+    head = DepthBinHead(CHANNELS, num_bins=4, bin_size=1.0)
+    logits = torch.randn(1, 4, 2, 2)
+    gt = torch.tensor([[[1.5, 2.0], [0.0, 3.0]]])
+    loss = head.loss_by_feat(logits, [sample_with(depth=gt)])['loss_depth']
+    depth = bin_logits_to_depth(logits, 1.0).flatten()[[0, 1, 3]]
+    g = torch.log(depth) - torch.log(torch.tensor([1.5, 2.0, 3.0]))
+    expected = 2 * ((g ** 2).mean() - g.mean() ** 2)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_depth_head_requires_depth_ground_truth():
+    head = DepthBinHead(CHANNELS, num_bins=4)
+    with pytest.raises(KeyError, match='gt_depth_map'):
+        head.loss_by_feat(torch.randn(1, 4, 2, 2),
+                          [sample_with(labels=torch.zeros(1, 2, 2))])
+
+
+def test_depth_head_rejects_bad_arguments():
+    with pytest.raises(ValueError, match='num_bins'):
+        DepthBinHead(CHANNELS, num_bins=1)
+    with pytest.raises(ValueError, match='bin_size'):
+        DepthBinHead(CHANNELS, bin_size=0)
