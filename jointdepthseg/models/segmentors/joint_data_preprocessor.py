@@ -28,14 +28,11 @@ class JointSegDataPreProcessor(SegDataPreProcessor):
         self.depth_pad_val = depth_pad_val
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        samples = data.get('data_samples') or []
-        unpadded_depths = []
-        for sample in samples:
-            if 'gt_depth_map' in sample:
-                unpadded_depths.append(sample.gt_depth_map.data)
-                del sample.gt_depth_map
-            else:
-                unpadded_depths.append(None)
+        unpadded_depths = [
+            sample.gt_depth_map.data if 'gt_depth_map' in sample else None
+            for sample in data.get('data_samples') or []]
+        # stack_batch pads depth with seg_pad_val; the output samples are
+        # copies (cast_data), so we overwrite their depth with our padding.
         data = super().forward(data, training)
         for sample, depth in zip(data.get('data_samples') or [],
                                  unpadded_depths):
