@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import os.path as osp
-import sys
 
 from mmengine.config import Config, DictAction
 
@@ -72,5 +71,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     main()

@@ -1,6 +1,8 @@
+from .augment_transforms import RandomZoomCrop
 from .depth_targets import DepthTrainingTarget, make_depth_training_target
 from .loading import LoadNYUAnnotations
 
 __all__ = [
-    'DepthTrainingTarget', 'LoadNYUAnnotations', 'make_depth_training_target'
+    'DepthTrainingTarget', 'LoadNYUAnnotations', 'RandomZoomCrop',
+    'make_depth_training_target'
 ]

@@ -1,0 +1,92 @@
+"""tools/augment_nyu.py: 6 variants per training image, test split copied."""
+import importlib.util
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+from jointdepthseg.datasets.layout import atomic_write_png, sample_paths
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SCRIPT = osp.join(REPO, 'tools', 'augment_nyu.py')
+FOLDERS = ('images', 'labels40', 'depths', 'raw_depths')
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location('augment_nyu_tool', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_sample(root, split, name, rng, size=(30, 40)):
+    paths = sample_paths(str(root), split, name)
+    atomic_write_png(
+        paths['img_path'],
+        rng.integers(0, 256, size + (3, ), np.uint8),
+        rgb=True)
+    atomic_write_png(paths['seg_map_path'],
+                     rng.integers(0, 40, size).astype(np.uint8))
+    depth_mm = rng.integers(0, 9000, size).astype(np.uint16)
+    atomic_write_png(paths['depth_map_path'], depth_mm)
+    atomic_write_png(paths['raw_depth_path'], depth_mm)
+
+
+def test_augment_cli(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    src, out = tmp_path / 'src', tmp_path / 'out'
+    for name in ('0001', '0002', '0005'):
+        write_sample(src, 'train', name, rng)
+    write_sample(src, 'test', '0003', rng)
+    env = dict(os.environ, PYTHONPATH=REPO)
+    result = subprocess.run([
+        sys.executable, SCRIPT, '--data-root',
+        str(src), '--out',
+        str(out), '--workers', '2', '--zoom-range', '1.25', '1.25'
+    ],
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert 'augmenting 3 training images -> 18' in result.stdout
+    assert 'copied 4 test files unchanged' in result.stdout
+    for folder in FOLDERS:
+        names = sorted(os.listdir(out / folder / 'train'))
+        assert len(names) == 18 and names[:6] == [
+            '0001.png', '0001_crop1.png', '0001_crop2.png', '0001_crop3.png',
+            '0001_crop4.png', '0001_flip.png'
+        ]
+        assert os.listdir(out / folder / 'test') == ['0003.png']
+        assert (out / folder / 'test' /
+                '0003.png').read_bytes() == (src / folder / 'test' /
+                                             '0003.png').read_bytes()
+    depth = cv2.imread(
+        str(out / 'depths' / 'train' / '0002_crop4.png'), cv2.IMREAD_UNCHANGED)
+    source = cv2.imread(
+        str(src / 'depths' / 'train' / '0002.png'), cv2.IMREAD_UNCHANGED)
+    assert depth.dtype == np.uint16 and depth.shape == (30, 40)
+    # crop 4 = bottom-right 24 x 32 window, zoomed exactly 1.25x back to
+    # 30 x 40 (nearest, pixel centres aligned), depth divided by 1.25
+    rows = 6 + np.floor((np.arange(30) + 0.5) * 24 / 30).astype(int)
+    cols = 8 + np.floor((np.arange(40) + 0.5) * 32 / 40).astype(int)
+    expected = np.rint(source[np.ix_(rows, cols)] / 1.25)
+    np.testing.assert_array_equal(depth, expected)
+
+    tool = load_tool()
+    assert tool.main(['--data-root', str(src), '--out', str(out)]) == 0
+    assert 'augmented 0 images, skipped 3 done ones' in capsys.readouterr().out
+
+    cv2.imwrite(
+        str(src / 'depths' / 'train' / '0005.png'), np.zeros((30, 40),
+                                                             np.uint8))
+    assert tool.main(
+        ['--data-root',
+         str(src), '--out',
+         str(tmp_path / 'o2'), '--no-test']) == 1
+    assert capsys.readouterr().err == (
+        f"augment_nyu.py: error: {src / 'depths' / 'train' / '0005.png'}: "
+        'uint8 (30, 40), expected uint16 (H, W)\n')
