@@ -8,8 +8,8 @@ from .utils import check_mmcv_ops
 
 check_mmcv_ops()
 
-from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401,I001
+from . import apis, datasets, engine, evaluation, models, visualization  # noqa: E402,F401,I001
 
 __version__ = '0.1.0'
-__all__ = ['datasets', 'engine', 'evaluation', 'models', 'visualization',
+__all__ = ['apis', 'datasets', 'engine', 'evaluation', 'models', 'visualization',
            '__version__']

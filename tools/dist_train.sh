@@ -3,6 +3,10 @@
 #   bash tools/dist_train.sh configs/nyu/stage1_sem.py 4 [train.py options]
 # Several machines: set NNODES, NODE_RANK, MASTER_ADDR and PORT on each.
 set -euo pipefail
+if [ $# -lt 2 ]; then
+    echo "usage: bash tools/dist_train.sh CONFIG NUM_GPUS [train.py options]" >&2
+    exit 2
+fi
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

@@ -32,7 +32,7 @@ model = dict(
         bin_size=0.14,  # l in metres: depths from 0.14 m to 7 m
         loss_decode=dict(type='ScaleInvariantLoss', lam=1.0,
                          loss_weight=2.0)),  # exactly Eq. 4
-    refiner=None,
+    # refiner: none here; stage 3 adds refiner=dict(type='DenseCRF', ...)
     # lambda of Eq. 1. The paper's 1e-6 multiplies a loss summed over the
     # 513x513 = 263169 pixels of a crop; our cross entropy is a mean over
     # pixels, so the same balance is 1e-6 * 263169 ~= 0.26.

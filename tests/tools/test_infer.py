@@ -1,0 +1,145 @@
+"""tools/infer.py: label, 16-bit depth and panel pngs for files and folders,
+equal to the inference API's output; one-line errors."""
+import importlib.util
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from jointdepthseg.apis import inference, init_model
+from jointdepthseg.datasets.layout import atomic_write_png, metres_to_depth_png
+from jointdepthseg.visualization.figures import colorize_labels
+from tests.apis.test_inference import random_rgb, write_config
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SCRIPT = osp.join(ROOT, 'tools', 'infer.py')
+_spec = importlib.util.spec_from_file_location('infer_tool', SCRIPT)
+infer = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(infer)
+
+
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('infer')
+    config = write_config(folder)
+    torch.manual_seed(2)
+    model = init_model(config)
+    model.init_weights()
+    checkpoint = str(folder / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), checkpoint)
+    return config, checkpoint
+
+
+def read(path):
+    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+
+
+def test_writes_labels_depth_and_panel_for_files_and_folders(model_files,
+                                                               tmp_path):
+    config, checkpoint = model_files
+    folder = tmp_path / 'photos'
+    images = {'a': random_rgb(23, 31, 0), 'b': random_rgb(40, 18, 1),
+              'c': random_rgb(12, 50, 2)}
+    atomic_write_png(str(folder / 'a.png'), images['a'], rgb=True)
+    cv2.imwrite(str(folder / 'b.bmp'), images['b'][..., ::-1])
+    (folder / 'notes.txt').write_text('not an image')
+    atomic_write_png(str(tmp_path / 'c.png'), images['c'], rgb=True)
+    out = tmp_path / 'out'
+    infer.main([config, checkpoint, str(folder), str(tmp_path / 'c.png'),
+                '--out', str(out)])
+
+    model = init_model(config, checkpoint)
+    palette = model.dataset_meta['palette']
+    for name, rgb in images.items():
+        expected = inference(model, rgb)
+        height, width = rgb.shape[:2]
+        labels = read(out / f'{name}_labels.png')
+        assert labels.dtype == np.uint8 and labels.shape == (height, width)
+        np.testing.assert_array_equal(labels, expected.labels)
+        depth = read(out / f'{name}_depth.png')
+        assert depth.dtype == np.uint16
+        np.testing.assert_array_equal(depth,
+                                      metres_to_depth_png(expected.depth))
+        assert (depth >= 140).all() and (depth <= 7000).all()  # Eq. 3, mm
+        panel = read(out / f'{name}_panel.png')[..., ::-1]  # BGR -> RGB
+        gap = infer.GAP_PX
+        assert panel.shape == (height, 3 * width + 3 * gap +
+                               infer.SCALE_BAR_PX + infer.SCALE_TEXT_PX, 3)
+        np.testing.assert_array_equal(panel[:, :width], rgb)
+        np.testing.assert_array_equal(
+            panel[:, width + gap:2 * width + gap],
+            colorize_labels(expected.labels, palette))
+        np.testing.assert_array_equal(
+            panel[:, 2 * (width + gap):3 * width + 2 * gap],
+            infer.colorize_depth(expected.depth, expected.depth.max()))
+        assert (panel[:, width:width + gap] == 255).all()
+    assert not (out / 'notes_labels.png').exists()
+
+
+def test_colorize_depth_spans_the_colour_map_and_blacks_out_holes():
+    depth = np.array([[0.0, 1.0], [2.0, np.nan]])
+    rgb = infer.colorize_depth(depth, 2.0)
+    from matplotlib import colormaps
+    cmap = colormaps['turbo']
+    np.testing.assert_array_equal(rgb[0, 0], [0, 0, 0])
+    np.testing.assert_array_equal(rgb[1, 1], [0, 0, 0])
+    np.testing.assert_array_equal(
+        rgb[0, 1], np.round(np.array(cmap(0.5)[:3]) * 255).astype(np.uint8))
+    np.testing.assert_array_equal(
+        rgb[1, 0], np.round(np.array(cmap(1.0)[:3]) * 255).astype(np.uint8))
+
+
+def test_panel_without_depth_has_two_parts():
+    rgb = random_rgb(6, 9)
+    labels = np.arange(54).reshape(6, 9) % 40
+    palette = [[k, 2 * k, 3 * k] for k in range(40)]
+    panel = infer.make_panel(rgb, labels, None, palette)
+    assert panel.shape == (6, 2 * 9 + infer.GAP_PX, 3)
+    np.testing.assert_array_equal(panel[:, -9:],
+                                  colorize_labels(labels, palette))
+
+
+def test_same_output_name_twice_is_refused(tmp_path):
+    for folder in ('x', 'y'):
+        atomic_write_png(str(tmp_path / folder / 'room.png'),
+                         random_rgb(4, 4), rgb=True)
+    with pytest.raises(SystemExit, match='both write room'):
+        infer.list_images([str(tmp_path / 'x'), str(tmp_path / 'y')])
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(SystemExit, match='no images'):
+        infer.list_images([str(tmp_path / 'empty')])
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, SCRIPT, *args],
+        capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_missing_inputs_give_one_error_line(model_files, tmp_path):
+    config, checkpoint = model_files
+    image = tmp_path / 'img.png'
+    atomic_write_png(str(image), random_rgb(8, 8), rgb=True)
+    cases = {
+        'config file not found': [str(tmp_path / 'no.py'), checkpoint],
+        'checkpoint file not found': [config, str(tmp_path / 'no.pth')],
+    }
+    for message, paths in cases.items():
+        result = run_cli(*paths, str(image), '--out', str(tmp_path / 'o'))
+        missing = paths[0] if message.startswith('config') else paths[1]
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [
+            f'error: {message}: {missing}']
+    result = run_cli(config, checkpoint, str(tmp_path / 'gone.png'),
+                     '--out', str(tmp_path / 'o'))
+    assert result.returncode == 1
+    assert result.stderr.strip() == \
+        f'error: image not found: {tmp_path / "gone.png"}'
+    (tmp_path / 'bad.png').write_bytes(b'garbage')
+    with pytest.raises(SystemExit, match='cannot decode image file'):
+        infer.main([config, checkpoint, str(tmp_path / 'bad.png'), '--out',
+                    str(tmp_path / 'o')])

@@ -1,0 +1,187 @@
+"""Predict labels and depth for images with a trained model.
+
+    python tools/infer.py CONFIG CHECKPOINT IMAGES... --out DIR [--device cpu]
+
+IMAGES are image files or folders of them (not searched recursively). For
+each image NAME.EXT it writes, in DIR:
+
+* ``NAME_labels.png``: 8-bit class indices (NYU-40: 0..39);
+* ``NAME_depth.png``: 16-bit depth in millimetres (models with a depth head);
+* ``NAME_panel.png``: the input, the coloured labels and the coloured depth
+  side by side, at the input's size, with a depth scale on the right.
+
+jointdepthseg (and with it mmseg) is imported only once the arguments are
+checked, so a mistyped path is reported at once, in one line.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import List, Optional, Sequence
+
+import cv2
+import numpy as np
+from matplotlib import colormaps
+
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff',
+                    '.webp')
+GAP_PX = 8           # white gap between the panel's parts
+SCALE_BAR_PX = 16    # width of the depth colour bar
+SCALE_TEXT_PX = 56   # room for the bar's labels ("0 m", "6.8 m")
+WHITE = 255
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Predict labels and depth for images; writes '
+        'NAME_labels.png, NAME_depth.png and NAME_panel.png per image.')
+    parser.add_argument('config', help='model config file (.py)')
+    parser.add_argument('checkpoint', help='checkpoint file (.pth)')
+    parser.add_argument('images', nargs='+',
+                        help='image files and/or folders of images')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--device', default='cpu',
+                        help="torch device, e.g. 'cpu' or 'cuda:0'")
+    return parser.parse_args(argv)
+
+
+def list_images(inputs: Sequence[str]) -> List[str]:
+    """Image files named or inside the named folders, in order.
+
+    Raises:
+        SystemExit: one line naming a missing input, an empty folder, or two
+            images that would write the same output names.
+    """
+    images = []
+    for item in inputs:
+        if osp.isdir(item):
+            found = sorted(
+                osp.join(item, name) for name in os.listdir(item)
+                if name.lower().endswith(IMAGE_EXTENSIONS)
+                and not name.startswith('.'))
+            if not found:
+                kinds = ', '.join(IMAGE_EXTENSIONS)
+                raise SystemExit(
+                    f'error: no images ({kinds}) in folder {item}')
+            images.extend(found)
+        elif osp.isfile(item):
+            images.append(item)
+        else:
+            raise SystemExit(f'error: image not found: {item}')
+    seen = {}
+    for path in images:
+        name = output_name(path)
+        if name in seen:
+            raise SystemExit(f'error: {seen[name]} and {path} would both '
+                             f'write {name}_*.png; rename one')
+        seen[name] = path
+    return images
+
+
+def output_name(image_path: str) -> str:
+    """``dir/room.jpg`` -> ``room``."""
+    return osp.splitext(osp.basename(image_path))[0]
+
+
+def colorize_depth(depth_m: np.ndarray, max_m: float) -> np.ndarray:
+    """(H, W) metres -> (H, W, 3) uint8 RGB with the figures' colour map;
+    0..max_m spans the map, non-finite or <= 0 values are black."""
+    from jointdepthseg.visualization.figures import DEPTH_CMAP
+    valid = np.isfinite(depth_m) & (depth_m > 0)
+    scaled = np.clip(np.where(valid, depth_m, 0.0) / max_m, 0.0, 1.0)
+    rgb = colormaps[DEPTH_CMAP](scaled)[..., :3]
+    rgb = np.round(rgb * 255).astype(np.uint8)
+    rgb[~valid] = 0
+    return rgb
+
+
+def depth_scale_bar(height: int, max_m: float) -> np.ndarray:
+    """(height, SCALE_BAR_PX + SCALE_TEXT_PX, 3) colour bar: max_m at the
+    top, 0 m at the bottom, labelled."""
+    column = np.linspace(max_m, 0.0, height)[:, None].repeat(SCALE_BAR_PX, 1)
+    bar = colorize_depth(np.maximum(column, 1e-6), max_m)
+    text = np.full((height, SCALE_TEXT_PX, 3), WHITE, np.uint8)
+    for label, y in ((f'{max_m:.1f} m', 10), ('0 m', height - 3)):
+        cv2.putText(text, label, (3, y), cv2.FONT_HERSHEY_SIMPLEX, 0.35,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return np.concatenate([bar, text], axis=1)
+
+
+def side_by_side(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """(H, W_k, 3) uint8 parts -> one (H, sum W_k + gaps, 3) picture."""
+    height = parts[0].shape[0]
+    gap = np.full((height, GAP_PX, 3), WHITE, np.uint8)
+    joined = []
+    for index, part in enumerate(parts):
+        joined.extend([part] if index == 0 else [gap, part])
+    return np.concatenate(joined, axis=1)
+
+
+def make_panel(image_rgb: np.ndarray, labels: np.ndarray,
+               depth_m: Optional[np.ndarray], palette) -> np.ndarray:
+    """Input | coloured labels | coloured depth + scale (no depth: 2 parts)."""
+    from jointdepthseg.visualization.figures import (colorize_labels,
+                                                     depth_display_range)
+    parts = [image_rgb, colorize_labels(labels, palette)]
+    if depth_m is not None:
+        max_m = depth_display_range(depth_m)[1]
+        parts += [colorize_depth(depth_m, max_m),
+                  depth_scale_bar(image_rgb.shape[0], max_m)]
+    return side_by_side(parts)
+
+
+def write_outputs(out_dir: str, name: str, image_rgb: np.ndarray, result,
+                  palette) -> None:
+    """NAME_labels.png, NAME_depth.png (with depth) and NAME_panel.png."""
+    from jointdepthseg.datasets.layout import (atomic_write_png,
+                                               metres_to_depth_png)
+    if result.labels.max(initial=0) > 255:
+        raise SystemExit('error: more than 256 classes do not fit an 8-bit '
+                         'label png')
+    atomic_write_png(osp.join(out_dir, f'{name}_labels.png'),
+                     result.labels.astype(np.uint8))
+    if result.depth is not None:
+        atomic_write_png(osp.join(out_dir, f'{name}_depth.png'),
+                         metres_to_depth_png(result.depth))
+    atomic_write_png(osp.join(out_dir, f'{name}_panel.png'),
+                     make_panel(image_rgb, result.labels, result.depth,
+                                palette), rgb=True)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    for label, path in (('config', args.config),
+                        ('checkpoint', args.checkpoint)):
+        if not osp.isfile(path):
+            raise SystemExit(f'error: {label} file not found: {path}')
+    images = list_images(args.images)
+    os.makedirs(args.out, exist_ok=True)
+
+    from mmengine.utils import ProgressBar
+
+    from jointdepthseg.apis import inference, init_model
+    from jointdepthseg.apis.inference import read_image_bgr
+    try:
+        model = init_model(args.config, args.checkpoint, device=args.device)
+    except RuntimeError as error:  # the checkpoint does not fit the config
+        raise SystemExit(f'error: {error}') from None
+    palette = model.dataset_meta['palette']
+    progress = ProgressBar(len(images))
+    for path in images:
+        try:
+            image_rgb = read_image_bgr(path)[..., ::-1]
+        except (OSError, ValueError) as error:
+            raise SystemExit(f'error: {error}') from None
+        result = inference(model, image_rgb)
+        write_outputs(args.out, output_name(path), image_rgb, result, palette)
+        progress.update()
+    kinds = ('labels, depth and panel' if result.depth is not None else
+             'labels and panel')
+    print(f'\nwrote {kinds} pngs of {len(images)} images to {args.out}')
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+    main()
