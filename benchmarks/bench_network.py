@@ -99,7 +99,8 @@ def measure_in_child(args, variant: str, size: tuple) -> dict:
                f'{size[0]}x{size[1]}', '--repeats', str(args.repeats),
                '--device', args.device, '--width-mult', str(args.width_mult)]
     out = subprocess.run(command, capture_output=True, text=True, check=False,
-                         env=dict(os.environ, PYTHONPATH=ROOT))
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                             [ROOT, os.environ.get('PYTHONPATH', '')])))
     if out.returncode != 0:
         raise SystemExit(f'{variant} at {size} failed:\n{out.stderr[-2000:]}')
     return json.loads(out.stdout.strip().splitlines()[-1])

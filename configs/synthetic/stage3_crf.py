@@ -1,0 +1,48 @@
+# Stage 3 on the synthetic rooms: the fully connected CRF (Eq. 5-7) over
+# appearance, depth and position refines the semantic unaries, trained end to
+# end from stage 2 ("Sem-CRF+").
+_base_ = [
+    '../_base_/models/joint_multiscale.py',
+    '../_base_/datasets/synthetic_rooms.py',
+    '../_base_/schedules/sgd_poly.py',
+    '../_base_/default_runtime.py',
+]
+branch_channels = [8, 16, 16, 16, 128]  # Table 1 widths x 1/8
+# Sec. 4.1's initial values; the spatial widths (pixels) are scaled to these
+# 120x160 images, a quarter of NYU's 480x640 (theta_tau kept at 1 pixel).
+crf = dict(
+    type='DenseCRF', num_classes=40, num_iters=5,
+    theta_alpha=160. / 4, theta_beta=3., theta_gamma=50. / 4,
+    theta_zeta=0.2, theta_tau=1., w_appearance=7., w_depth=4., w_smooth=3.,
+    normalize=True, learnable=True)
+model = dict(
+    data_preprocessor=dict(size=(120, 160)),
+    backbone=dict(width_mult=0.125),
+    decode_head=dict(in_channels=branch_channels),
+    depth_head=dict(in_channels=branch_channels),
+    refiner=crf,
+    sem_loss_weight=0.26)
+max_iters = 150
+# The paper: 1e-13 for the CRF and 1e-16 for the network (a ratio of 1000);
+# with Adam we keep the network nearly frozen (1e-5) and give the CRF's few
+# parameters (C x C weights and compatibility) a rate 300 times larger, without
+# weight decay, which would pull them towards 0.
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='AdamW', lr=1e-5, weight_decay=1e-4),
+    paramwise_cfg=dict(
+        custom_keys={'refiner': dict(lr_mult=300., decay_mult=0.)}))
+param_scheduler = [dict(type='PolyLR', eta_min=0., power=0.9, begin=0,
+                        end=max_iters, by_epoch=False)]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)
+default_hooks = dict(logger=dict(interval=10),
+                     checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
+val_evaluator = [
+    dict(type='SemanticSegMetric'),  # the CRF's labels ("Sem-CRF+")
+    # the same network's unaries, before the CRF
+    dict(type='SemanticSegMetric', pred_key='pred_sem_seg_unary',
+         prefix='unary'),
+    dict(type='DepthEstimationMetric'),
+]
+test_evaluator = val_evaluator
+load_from = 'work_dirs/synthetic/stage2_joint/iter_300.pth'
+work_dir = 'work_dirs/synthetic/stage3_crf'
