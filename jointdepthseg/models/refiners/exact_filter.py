@@ -1,0 +1,63 @@
+"""Exact O(N^2) Gaussian message passing, the reference for tests.
+
+Forms every pairwise kernel value ``exp(-|f_i - f_j|^2 / 2)`` explicitly, so
+it is only meant for tiny images (a 48x64 image already needs a 3072x3072
+matrix per image).  ``DenseCRF(filter_mode='exact')`` uses it; the default is
+the permutohedral lattice.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+# Refuse kernel matrices larger than this many entries per image.
+MAX_EXACT_ENTRIES = 64 * 1024 * 1024
+
+
+def gaussian_kernel_matrix(features: Tensor) -> Tensor:
+    """Pairwise ``k(f_i, f_j) = exp(-|f_i - f_j|^2 / 2)``.
+
+    Args:
+        features (Tensor): (B, N, d) features divided by the kernel widths.
+
+    Returns:
+        Tensor: (B, N, N), ones on the diagonal.
+    """
+    sq = features.pow(2).sum(2)
+    cross = features @ features.transpose(1, 2)
+    dist2 = sq[:, :, None] + sq[:, None, :] - 2 * cross
+    return torch.exp(-0.5 * dist2.clamp_min(0))
+
+
+class ExactGaussianFilter:
+    """Exact mean-field message of one Gaussian kernel.
+
+    ``normalize=True``: ``sum_j k_ij v_j / sum_j k_ij`` (j = i included).
+    ``normalize=False``: ``sum_{j != i} k_ij v_j``.
+
+    Args:
+        features (Tensor): (B, N, d) features divided by the kernel widths.
+        normalize (bool): the convention above.
+    """
+
+    def __init__(self, features: Tensor, normalize: bool) -> None:
+        num_images, num_points, _ = features.shape
+        if num_points * num_points > MAX_EXACT_ENTRIES:
+            raise ValueError(
+                f'exact_filter.py: {num_points} points per image need a '
+                f'{num_points}x{num_points} kernel matrix; the exact filter '
+                'is for tiny inputs only, use the lattice filter')
+        kernel = gaussian_kernel_matrix(features)
+        if normalize:
+            kernel = kernel / kernel.sum(2, keepdim=True)
+        else:
+            kernel = kernel - torch.eye(num_points, dtype=kernel.dtype,
+                                        device=kernel.device)
+        self.kernel = kernel
+        self.num_images = num_images
+        self.num_points = num_points
+
+    def __call__(self, values: Tensor) -> Tensor:
+        """Message for ``values`` (B * N, C); returns (B * N, C)."""
+        per_image = values.reshape(self.num_images, self.num_points, -1)
+        return (self.kernel.to(values.dtype) @ per_image).reshape(values.shape)

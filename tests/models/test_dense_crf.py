@@ -1,0 +1,308 @@
+"""DenseCRF: Eq. 5-7 against an independent brute-force mean field, the
+lattice against the exact filter, gradients by finite differences, the
+buffered inference path, configuration and input errors."""
+import pytest
+import torch
+
+import jointdepthseg  # noqa: F401  (registers DenseCRF)
+from jointdepthseg.models.refiners import DenseCRF, sparse_rows
+from jointdepthseg.models.refiners.crf_kernels import (appearance_features,
+                                                       depth_features,
+                                                       eq7_kernels,
+                                                       smoothness_features)
+from jointdepthseg.models.refiners.exact_filter import gaussian_kernel_matrix
+from mmseg.registry import MODELS
+
+from .test_permutohedral import structured_scene
+
+SMALL = dict(theta_alpha=10., theta_beta=20., theta_gamma=8., theta_zeta=0.3,
+             theta_tau=3.)
+PAPER = dict(theta_alpha=160., theta_beta=3., theta_gamma=50.,
+             theta_zeta=0.2, theta_tau=3.)
+
+
+def brute_force_mean_field(logits, image, depth, mu, weights, thetas,
+                           normalize, num_iters):
+    """Eq. 5-7 and the mean-field update written out pixel pair by pair."""
+    _, classes, height, width = logits.shape
+    rows = torch.arange(height, dtype=torch.float64)
+    cols = torch.arange(width, dtype=torch.float64)
+    pos = torch.stack(torch.meshgrid(rows, cols, indexing='ij'), -1)
+    pos = pos.reshape(-1, 2)
+    rgb = image[0].reshape(3, -1).t().double()
+    dep = depth[0, 0].reshape(-1).double()
+    thetas = dict(alpha=thetas['theta_alpha'], beta=thetas['theta_beta'],
+                  gamma=thetas['theta_gamma'], zeta=thetas['theta_zeta'],
+                  tau=thetas['theta_tau'])
+    kernels = eq7_kernels(pos[:, None], pos[None], rgb[:, None], rgb[None],
+                          dep[:, None], dep[None], thetas)
+    z = logits[0].reshape(classes, -1).t().double()
+    q = z.softmax(1)
+    for _ in range(num_iters):
+        out = z.clone()
+        for kernel, w in zip(kernels, weights):
+            if w is None:
+                continue
+            if normalize:
+                msg = (kernel @ q) / kernel.sum(1, keepdim=True)
+            else:
+                msg = (kernel - torch.eye(len(kernel), dtype=kernel.dtype)) @ q
+            for label in range(classes):
+                for other in range(classes):
+                    out[:, label] -= (mu[label, other] * w[label, other]
+                                      * msg[:, other])
+        q = out.softmax(1)
+    return out.t().reshape(1, classes, height, width)
+
+
+def random_crf(classes, normalize, filter_mode='lattice', seed=0, **kw):
+    crf = DenseCRF(classes, normalize=normalize, filter_mode=filter_mode,
+                   **kw).double()
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name in ('compatibility', 'weight_appearance', 'weight_depth',
+                     'weight_smooth'):
+            if hasattr(crf, name):
+                tensor = getattr(crf, name)
+                tensor.mul_(0.5 + torch.rand(tensor.shape, generator=gen,
+                                             dtype=tensor.dtype))
+    return crf
+
+
+def test_registered_and_initialised_as_the_paper_says():
+    crf = MODELS.build(dict(type='DenseCRF', num_classes=5))
+    assert isinstance(crf, DenseCRF)
+    assert crf.kernels == ['appearance', 'depth', 'smooth']
+    assert torch.equal(crf.compatibility, 1 - torch.eye(5))
+    for name, value in (('weight_appearance', 7.), ('weight_depth', 4.),
+                        ('weight_smooth', 3.)):
+        assert torch.equal(getattr(crf, name), torch.full((5, 5), value))
+    assert {n for n, _ in crf.named_parameters()} == {
+        'compatibility', 'weight_appearance', 'weight_depth', 'weight_smooth'}
+    assert crf.thetas == dict(theta_alpha=160., theta_beta=3.,
+                              theta_gamma=50., theta_zeta=0.2, theta_tau=3.)
+
+
+def test_fixed_weights_are_buffers_and_none_drops_a_kernel():
+    crf = DenseCRF(4, learnable=False, w_depth=None)
+    assert list(crf.parameters()) == []
+    assert set(crf.state_dict()) == {'compatibility', 'weight_appearance',
+                                     'weight_smooth'}
+    assert crf.kernels == ['appearance', 'smooth']
+
+
+def test_eq7_features_reproduce_the_literal_kernels():
+    image, depth, _, _ = structured_scene(6, 7, classes=3)
+    image, depth = image.double(), depth.double()
+    thetas = dict(alpha=4., beta=30., gamma=5., zeta=0.4, tau=2.)
+    rows, cols = torch.meshgrid(torch.arange(6.), torch.arange(7.),
+                                indexing='ij')
+    pos = torch.stack([rows, cols], -1).reshape(-1, 2).double()
+    rgb = image[0].reshape(3, -1).t()
+    dep = depth[0, 0].reshape(-1)
+    k1, k2, k3 = eq7_kernels(pos[:, None], pos[None], rgb[:, None], rgb[None],
+                             dep[:, None], dep[None], thetas)
+    assert torch.allclose(gaussian_kernel_matrix(
+        appearance_features(image, 4., 30.))[0], k1)
+    assert torch.allclose(gaussian_kernel_matrix(
+        depth_features(depth, 5., 0.4))[0], k2)
+    assert torch.allclose(gaussian_kernel_matrix(
+        smoothness_features(1, 6, 7, 2., image))[0], k3)
+
+
+@pytest.mark.parametrize('normalize', [True, False])
+def test_exact_mode_is_the_brute_force_mean_field(normalize):
+    image, depth, logits, _ = structured_scene(5, 6, classes=4)
+    weights = dict(w_appearance=0.7, w_depth=0.4, w_smooth=0.3)
+    crf = random_crf(4, normalize, 'exact', num_iters=3, **SMALL, **weights)
+    with torch.no_grad():
+        out = crf(logits.double(), image.double(), depth.double())
+    expected = brute_force_mean_field(
+        logits, image, depth, crf.compatibility,
+        [crf.weight_appearance, crf.weight_depth, crf.weight_smooth], SMALL,
+        normalize, 3)
+    assert torch.allclose(out, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize('size,classes', [((24, 32), 5), ((48, 64), 8)])
+@pytest.mark.parametrize('normalize,thetas', [(True, SMALL), (True, PAPER),
+                                              (False, SMALL)])
+def test_lattice_labels_agree_with_the_exact_crf(size, classes, normalize,
+                                                 thetas):
+    image, depth, logits, labels = structured_scene(*size, classes=classes,
+                                                    seed=classes)
+    logits = logits * 0.6  # weak unaries: the CRF changes many labels
+    weights = ({} if normalize
+               else dict(w_appearance=0.3, w_depth=0.2, w_smooth=0.2))
+    lattice = DenseCRF(classes, normalize=normalize, **thetas, **weights)
+    exact = DenseCRF(classes, normalize=normalize, filter_mode='exact',
+                     **thetas, **weights)
+    with torch.no_grad():
+        approx = lattice(logits, image, depth).argmax(1)[0]
+        reference = exact(logits, image, depth).argmax(1)[0]
+    unary = logits.argmax(1)[0]
+    assert (reference != unary).float().mean() > 0.1  # the CRF did something
+    assert (approx == reference).float().mean() >= 0.97
+
+
+@pytest.mark.parametrize('normalize', [True, False])
+@pytest.mark.parametrize('filter_mode', ['lattice', 'exact'])
+def test_gradients_match_finite_differences(normalize, filter_mode):
+    image, depth, logits, _ = structured_scene(4, 5, classes=3, seed=7)
+    crf = random_crf(3, normalize, filter_mode, num_iters=2, theta_alpha=3.,
+                     theta_beta=40., theta_gamma=3., theta_zeta=0.5,
+                     theta_tau=2., w_appearance=0.8, w_depth=0.5,
+                     w_smooth=0.4)
+    names = ['compatibility', 'weight_appearance', 'weight_depth',
+             'weight_smooth']
+    params = [getattr(crf, n).detach().clone().requires_grad_()
+              for n in names]
+    z = logits.double().requires_grad_()
+    image, depth = image.double(), depth.double()
+
+    def refine(z, *tensors):
+        return torch.func.functional_call(crf, dict(zip(names, tensors)),
+                                          (z, image, depth))
+
+    assert torch.autograd.gradcheck(refine, (z, *params))
+
+
+def test_image_and_depth_get_no_gradient():
+    image, depth, logits, _ = structured_scene(6, 8, classes=3)
+    image.requires_grad_()
+    depth.requires_grad_()
+    logits.requires_grad_()
+    crf = DenseCRF(3, **SMALL)
+    crf(logits, image, depth).sum().backward()
+    assert image.grad is None and depth.grad is None
+    assert logits.grad is not None and logits.grad.abs().sum() > 0
+    for param in crf.parameters():
+        assert param.grad is not None and torch.isfinite(param.grad).all()
+
+
+@pytest.mark.parametrize('normalize', [True, False])
+def test_buffered_inference_equals_the_autograd_path(normalize, monkeypatch):
+    monkeypatch.setattr(sparse_rows, 'CHUNK_BYTES', 4096)  # many blocks
+    image, depth, logits, _ = structured_scene(20, 30, classes=4)
+    noise = torch.rand(1, 3, 20, 30) * 255
+    images = torch.cat([image, noise])   # the noise image's colour lattice
+    depths = torch.cat([depth, depth.flip(-1)])  # has more vertices than
+    logits = torch.cat([logits, logits.flip(-1)])  # pixels: mixed on pixels
+    weights = ({} if normalize
+               else dict(w_appearance=0.3, w_depth=0.2, w_smooth=0.2))
+    crf = random_crf(4, normalize, theta_alpha=10., theta_beta=1.,
+                     theta_gamma=8., theta_zeta=0.3, theta_tau=3.,
+                     **weights).float()
+    with torch.no_grad():
+        buffered = crf(logits, images, depths)
+        again = crf(logits, images, depths)  # reused workspace
+    tracked = crf(logits, images, depths)     # parameters need gradients
+    assert tracked.requires_grad and not buffered.requires_grad
+    assert buffered.is_contiguous()
+    assert torch.allclose(buffered, tracked, atol=1e-4)
+    assert torch.equal(buffered, again)
+
+
+def test_buffered_path_covers_a_lattice_larger_than_the_image():
+    from jointdepthseg.models.refiners.lattice_filter import \
+        LatticeGaussianFilter
+    noise = torch.rand(1, 3, 20, 30) * 255
+    filt = LatticeGaussianFilter(appearance_features(noise, 10., 1.), True)
+    assert filt.num_vertices > 20 * 30
+
+
+def test_missing_depth_drops_the_depth_kernel():
+    image, depth, logits, _ = structured_scene(10, 12, classes=3)
+    full = DenseCRF(3, **SMALL)
+    without = DenseCRF(3, w_depth=None, **SMALL)
+    with torch.no_grad():
+        assert torch.allclose(full(logits, image, None),
+                              without(logits, image, depth), atol=1e-6)
+        assert not torch.allclose(full(logits, image, depth),
+                                  without(logits, image, depth), atol=1e-3)
+
+
+def test_zero_iterations_return_the_unaries_and_dtype_is_kept():
+    image, depth, logits, _ = structured_scene(6, 8, classes=3)
+    assert DenseCRF(3, num_iters=0)(logits, image, depth) is logits
+    half = DenseCRF(3, **SMALL)(logits.bfloat16(), image, depth)
+    assert half.dtype == torch.bfloat16 and half.shape == logits.shape
+
+
+def test_smoothness_lattice_is_cached_per_size():
+    crf = DenseCRF(3, **SMALL)
+    for size in ((6, 8), (6, 8), (7, 9)):
+        image, depth, logits, _ = structured_scene(*size, classes=3)
+        with torch.no_grad():
+            out = crf(logits, image, depth)
+        fresh = DenseCRF(3, **SMALL)
+        with torch.no_grad():
+            assert torch.allclose(out, fresh(logits, image, depth))
+    assert len(crf._position_filters) == 2 and crf._workspace
+    crf.clear_cache()
+    assert not crf._position_filters and not crf._workspace
+
+
+@pytest.mark.parametrize('change,message', [
+    (dict(logits=torch.zeros(3, 6, 8)), 'unary_logits must be'),
+    (dict(logits=torch.zeros(1, 4, 6, 8)), 'has 4 classes'),
+    (dict(image=torch.zeros(1, 3, 6, 9)), 'image must be'),
+    (dict(depth=torch.zeros(1, 2, 6, 8)), 'depth must be'),
+    (dict(logits=torch.full((1, 3, 6, 8), float('nan'))), 'NaN'),
+    (dict(image=torch.full((1, 3, 6, 8), float('inf'))), 'image contains'),
+    (dict(depth=torch.full((1, 1, 6, 8), float('nan'))), 'depth contains'),
+    (dict(image=torch.zeros(1, 3, 6, 8, dtype=torch.uint8)), 'float tensor'),
+])
+def test_input_errors_are_clear(change, message):
+    inputs = dict(logits=torch.zeros(1, 3, 6, 8),
+                  image=torch.zeros(1, 3, 6, 8),
+                  depth=torch.ones(1, 1, 6, 8))
+    inputs.update(change)
+    with pytest.raises((ValueError, TypeError), match=message):
+        DenseCRF(3)(inputs['logits'], inputs['image'], inputs['depth'])
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(theta_beta=0.), 'theta_beta must be > 0'),
+    (dict(filter_mode='fast'), 'filter_mode'),
+    (dict(w_appearance=None, w_depth=None, w_smooth=None), 'at least one'),
+    (dict(num_iters=-1), 'num_iters'),
+])
+def test_configuration_errors_are_clear(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DenseCRF(3, **kwargs)
+
+
+def test_exact_mode_refuses_large_images():
+    crf = DenseCRF(2, filter_mode='exact')
+    with pytest.raises(ValueError, match='tiny inputs only'):
+        crf(torch.zeros(1, 2, 100, 100), torch.zeros(1, 3, 100, 100))
+
+
+@pytest.mark.parametrize('shape', [(1, 1, 1), (1, 1, 5), (2, 7, 1), (0, 4, 4)])
+def test_degenerate_sizes(shape):
+    num, height, width = shape
+    gen = torch.Generator().manual_seed(8)
+    logits = torch.randn(num, 3, height, width, generator=gen)
+    image = torch.rand(num, 3, height, width, generator=gen) * 255
+    depth = torch.rand(num, 1, height, width, generator=gen) * 4
+    crf = DenseCRF(3, **SMALL)
+    with torch.no_grad():
+        buffered = crf(logits, image, depth)
+    tracked = crf(logits, image, depth)
+    assert buffered.shape == logits.shape
+    assert torch.allclose(buffered, tracked, atol=1e-5)
+
+
+def test_strided_unaries_and_autocast():
+    image, depth, logits, _ = structured_scene(6, 8, classes=3)
+    crf = DenseCRF(3, **SMALL)
+    strided = logits.permute(0, 1, 3, 2).contiguous().permute(0, 1, 3, 2)
+    assert not strided.is_contiguous()
+    with torch.no_grad():
+        reference = crf(logits, image, depth)
+        assert torch.allclose(crf(strided, image, depth), reference)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            autocast = crf(logits, image, depth)
+    assert autocast.dtype == torch.float32
+    assert torch.allclose(autocast, reference)

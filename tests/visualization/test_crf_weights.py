@@ -1,0 +1,84 @@
+"""Fig. 4: CRF weights from a state dict, heatmaps, png and the tool."""
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from jointdepthseg.models.refiners import DenseCRF
+from jointdepthseg.visualization.crf_weights import (
+    crf_matrices_from_state_dict, fig4_crf_weights, plot_crf_weights)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+NAMES = ['wall', 'floor', 'bed', 'chair', 'table']
+
+
+def stage3_state_dict(with_depth=True):
+    crf = DenseCRF(5, w_depth=4. if with_depth else None)
+    with torch.no_grad():
+        crf.compatibility.copy_(torch.arange(25.).view(5, 5))
+    state = {'refiner.' + k: v for k, v in crf.state_dict().items()}
+    state['backbone.conv.weight'] = torch.zeros(2)
+    return state
+
+
+def test_matrices_are_found_under_any_prefix():
+    matrices = crf_matrices_from_state_dict(stage3_state_dict())
+    assert set(matrices) == {'compatibility', 'weight_appearance',
+                             'weight_depth'}
+    assert np.array_equal(matrices['compatibility'],
+                          np.arange(25.).reshape(5, 5))
+    assert np.array_equal(matrices['weight_depth'], np.full((5, 5), 4.))
+    without = crf_matrices_from_state_dict(stage3_state_dict(False))
+    assert 'weight_depth' not in without
+
+
+def test_state_dict_without_or_with_two_crfs_is_an_error():
+    with pytest.raises(KeyError, match='no DenseCRF'):
+        crf_matrices_from_state_dict({'backbone.w': torch.zeros(1)})
+    two = stage3_state_dict()
+    two.update({'other.' + k[len('refiner.'):]: v
+                for k, v in stage3_state_dict().items()
+                if k.startswith('refiner.')})
+    with pytest.raises(KeyError, match='several DenseCRF'):
+        crf_matrices_from_state_dict(two)
+
+
+def test_heatmaps_depend_on_the_matrices_and_drop_the_depth_panel():
+    matrices = crf_matrices_from_state_dict(stage3_state_dict())
+    rgb = fig4_crf_weights(matrices, NAMES)
+    assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
+    changed = dict(matrices, weight_appearance=np.eye(5))
+    assert not np.array_equal(rgb, fig4_crf_weights(changed, NAMES))
+    two_panels = fig4_crf_weights(
+        crf_matrices_from_state_dict(stage3_state_dict(False)), NAMES)
+    assert two_panels.shape[1] < rgb.shape[1] * 0.8
+    with pytest.raises(ValueError, match='expected \\(4, 4\\)'):
+        fig4_crf_weights(matrices, NAMES[:4])
+
+
+def test_png_is_written(tmp_path):
+    path = str(tmp_path / 'out' / 'fig4.png')
+    rgb = plot_crf_weights(stage3_state_dict(), NAMES, path)
+    written = cv2.imread(path)[..., ::-1]
+    assert np.array_equal(written, rgb)
+
+
+def test_tool_plots_a_checkpoint(tmp_path):
+    ckpt = str(tmp_path / 'iter_10.pth')
+    torch.save({'meta': {}, 'state_dict': stage3_state_dict()}, ckpt)
+    out = str(tmp_path / 'fig4.png')
+    tool = osp.join(ROOT, 'tools', 'plot_crf_weights.py')
+    done = subprocess.run([sys.executable, tool, ckpt, '--out', out],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert cv2.imread(out) is not None
+    missing = subprocess.run([sys.executable, tool, str(tmp_path / 'no.pth'),
+                              '--out', out], capture_output=True, text=True,
+                             cwd=ROOT)
+    assert missing.returncode != 0
+    assert 'file not found' in missing.stderr
+    assert 'Traceback' not in missing.stderr

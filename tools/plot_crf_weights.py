@@ -1,0 +1,106 @@
+"""Draw Fig. 4 (learned CRF compatibility mu and weights w(2), w(1)).
+
+    python tools/plot_crf_weights.py CHECKPOINT --out fig4.png
+    python tools/plot_crf_weights.py CONFIG CHECKPOINT --out fig4.png
+
+CHECKPOINT is a stage-3 checkpoint (or any state dict holding a DenseCRF).
+With CONFIG, the class names come from the config's test dataset (and the
+config must have a refiner); without it, 40 classes are named after NYU-40
+and other counts ``class 0``, ``class 1``, ...  The checkpoint is read with
+torch's safe ``weights_only`` loader.
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+from typing import Optional, Sequence
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Plot the learned CRF weights of a checkpoint as C x C '
+        'heatmaps with class names (Fig. 4).')
+    parser.add_argument('files', nargs='+', metavar='[CONFIG] CHECKPOINT',
+                        help='checkpoint file (.pth), optionally preceded by '
+                        'the config file (.py) it was trained with')
+    parser.add_argument('--out', required=True,
+                        help='png file to write (folders are created)')
+    args = parser.parse_args(argv)
+    if len(args.files) > 2:
+        parser.error('expected CHECKPOINT or CONFIG CHECKPOINT')
+    args.config = args.files[0] if len(args.files) == 2 else None
+    args.checkpoint = args.files[-1]
+    for path in filter(None, (args.config, args.checkpoint)):
+        if not osp.isfile(path):
+            parser.exit(1, f'error: file not found: {path}\n')
+    return args
+
+
+def load_state_dict(path: str) -> dict:
+    """The state dict of a checkpoint (mmengine's or a bare one)."""
+    import torch
+
+    from jointdepthseg.engine import checkpoint_safe_globals
+    try:
+        with checkpoint_safe_globals():
+            checkpoint = torch.load(path, map_location='cpu',
+                                    weights_only=True)
+    except Exception as error:  # noqa: BLE001 - reported in one line
+        raise SystemExit(f'error: cannot read checkpoint {path}: {error}')
+    if isinstance(checkpoint, dict) and isinstance(
+            checkpoint.get('state_dict'), dict):
+        return checkpoint['state_dict']
+    if not isinstance(checkpoint, dict):
+        raise SystemExit(f'error: {path} holds no state dict')
+    return checkpoint
+
+
+def class_names_from_config(config_path: str) -> list:
+    """Class names of the config's test dataset; the model must have a CRF."""
+    from mmengine.config import Config
+
+    from mmseg.registry import DATASETS
+    cfg = Config.fromfile(config_path)
+    if not cfg.get('model', {}).get('refiner'):
+        raise SystemExit(f'error: {config_path} has no refiner (DenseCRF)')
+    dataset_cfg = cfg.test_dataloader.dataset
+    metainfo = dataset_cfg.get('metainfo') or {}
+    if 'classes' in metainfo:
+        return list(metainfo['classes'])
+    dataset_cls = DATASETS.get(dataset_cfg.type)
+    if dataset_cls is None:
+        raise SystemExit(f'error: unknown dataset type {dataset_cfg.type!r}')
+    return list(dataset_cls.METAINFO['classes'])
+
+
+def default_class_names(num_classes: int) -> list:
+    from jointdepthseg.datasets.nyu_classes import NYU40_CLASSES
+    if num_classes == len(NYU40_CLASSES):
+        return list(NYU40_CLASSES)
+    return [f'class {i}' for i in range(num_classes)]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    import jointdepthseg  # noqa: F401  (registers the datasets)
+    from jointdepthseg.visualization.crf_weights import (
+        crf_matrices_from_state_dict, plot_crf_weights)
+    try:
+        matrices = crf_matrices_from_state_dict(
+            load_state_dict(args.checkpoint))
+    except KeyError as error:
+        raise SystemExit(f'error: {args.checkpoint}: {error.args[0]}')
+    num_classes = matrices['compatibility'].shape[0]
+    names = (class_names_from_config(args.config) if args.config
+             else default_class_names(num_classes))
+    if len(names) != num_classes:
+        raise SystemExit(f'error: the CRF has {num_classes} classes, the '
+                         f'config names {len(names)}')
+    plot_crf_weights(matrices, names, args.out)
+    print(f'wrote {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
