@@ -76,6 +76,7 @@ def train_and_test(args, name, config, parent) -> str:
     work_dir = osp.join(args.out, 'work', name)
     checkpoint = final_checkpoint(work_dir, config)
     data_options = [f'train_dataloader.dataset.data_root={args.data_root}',
+                    f'val_dataloader.dataset.data_root={args.data_root}',
                     f'test_dataloader.dataset.data_root={args.data_root}',
                     f'randomness.seed={args.seed}']
     if osp.isfile(checkpoint):
@@ -136,20 +137,28 @@ def main(argv=None) -> None:
 
 
 def summarize(args, seconds: float) -> None:
-    """Prints whether depth and the CRF improved mIoU, honestly."""
-    def miou(name):
-        with open(osp.join(args.out, 'results', name, 'metrics.json')) as f:
-            return json.load(f)['metrics']['sem/mIoU']
-    values = {name: miou(name) for name, *_ in STAGES}
+    """Prints whether depth and the CRF improved mIoU, honestly.
+
+    Depth: stage 2 against stage 1 and against the control trained as long
+    without depth. CRF: each stage-3 run's refined labels against the same
+    network's unaries (its `unary/` metric), which isolates the CRF.
+    """
+    def metrics(name):
+        path = osp.join(args.out, 'results', name, 'metrics.json')
+        with open(path) as file:
+            return json.load(file)
+    results = {name: metrics(name) for name, *_ in STAGES}
+    miou = {name: values['sem/mIoU'] for name, values in results.items()}
     log(f'seed {args.seed}, {seconds / 60:.1f} min. mIoU: ' + ', '.join(
-        f'{row} {values[name]:.1f}' for name, _, _, row in STAGES))
-    log('depth vs semantics only: {:+.1f} mIoU over stage 1, {:+.1f} over '
-        'the control trained as long without depth; CRF vs its unaries: '
-        '{:+.1f} (no depth kernel) / {:+.1f} (with depth kernel)'.format(
-            values['stage2_joint'] - values['stage1_sem'],
-            values['stage2_joint'] - values['stage2_sem_control'],
-            values['stage3_crf_nodepth'] - values['stage2_joint'],
-            values['stage3_crf'] - values['stage2_joint']))
+        f'{row} {miou[name]:.1f}' for name, _, _, row in STAGES))
+    log('depth: {:+.1f} mIoU over stage 1, {:+.1f} over the control trained '
+        'as long without depth'.format(
+            miou['stage2_joint'] - miou['stage1_sem'],
+            miou['stage2_joint'] - miou['stage2_sem_control']))
+    for name in ('stage3_crf_nodepth', 'stage3_crf'):
+        unary = results[name]['unary/mIoU']
+        log(f'CRF ({name}): {miou[name] - unary:+.1f} mIoU over its own '
+            f'unaries ({unary:.1f} -> {miou[name]:.1f})')
 
 
 if __name__ == '__main__':

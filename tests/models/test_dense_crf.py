@@ -164,6 +164,29 @@ def test_gradients_match_finite_differences(normalize, filter_mode):
         return torch.func.functional_call(crf, dict(zip(names, tensors)),
                                           (z, image, depth))
 
+    # fast mode compares random projections of the analytical and the
+    # finite-difference Jacobians (a handful of evaluations instead of one
+    # per input entry); the full Jacobian is checked below on a tinier CRF.
+    assert torch.autograd.gradcheck(refine, (z, *params), fast_mode=True)
+
+
+@pytest.mark.parametrize('normalize', [True, False])
+def test_full_jacobian_of_a_tiny_lattice_crf(normalize):
+    image, depth, logits, _ = structured_scene(2, 3, classes=2, seed=9)
+    crf = random_crf(2, normalize, num_iters=2, theta_alpha=2.,
+                     theta_beta=60., theta_gamma=2., theta_zeta=0.5,
+                     theta_tau=1.5, w_appearance=0.8, w_depth=0.5,
+                     w_smooth=0.4)
+    names = ['compatibility', 'weight_depth']
+    params = [getattr(crf, n).detach().clone().requires_grad_()
+              for n in names]
+    z = logits.double().requires_grad_()
+    image, depth = image.double(), depth.double()
+
+    def refine(z, *tensors):
+        return torch.func.functional_call(crf, dict(zip(names, tensors)),
+                                          (z, image, depth))
+
     assert torch.autograd.gradcheck(refine, (z, *params))
 
 

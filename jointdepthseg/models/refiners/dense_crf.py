@@ -215,7 +215,6 @@ class DenseCRF(BaseModule):
             iteration; their softmax is the refined distribution.
         """
         self._check_inputs(unary_logits, image, depth)
-        num, classes, height, width = unary_logits.shape
         if unary_logits.numel() == 0:
             return unary_logits
         # The CRF runs in (at least) float32 even under autocast.

@@ -20,6 +20,8 @@ backward pass, into the splat weights).
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import torch
 from torch import Tensor
 
@@ -104,6 +106,7 @@ class LatticeGaussianFilter:
         slice_weights (Tensor): (B*N*(d+1),) slice non-zeros times ``s``.
         splat_weights (Tensor): splat non-zeros times ``s`` of their point
             (the transpose of the scaled slice).
+        out_scale (Tensor): (B*N,) ``s``.
         self_term (float): ``t``, 0 or -1.
     """
 
@@ -122,14 +125,20 @@ class LatticeGaussianFilter:
             entries = lattice.dim + 1
             self.slice_weights = (lattice.slice.weights.view(points, entries)
                                   * out_scale[:, None]).view(-1)
-            self.splat_weights = (lattice.splat.weights
-                                  * out_scale[lattice.splat.columns.long()])
+        self.out_scale = out_scale
         self.lattice = lattice
         self.self_term = 0.0 if normalize else -1.0
 
     @property
     def num_vertices(self) -> int:
         return self.lattice.num_vertices
+
+    @cached_property
+    def splat_weights(self) -> Tensor:
+        """Splat non-zeros times ``s`` of their point: the transpose of the
+        scaled slice, needed by backward passes only."""
+        splat = self.lattice.splat
+        return splat.weights * self.out_scale[splat.columns.long()]
 
     def splat(self, values: Tensor) -> Tensor:
         """(P, C) point values to (M, C) lattice values (differentiable)."""
