@@ -4,7 +4,12 @@
 # cross entropy of the CRF output (JointDepthSegmentor adds it); the CRF's
 # weight matrices w(1..3) and compatibility mu are learned, the kernel widths
 # are the paper's cross-validated values.
-_base_ = ['./stage2_joint.py']
+_base_ = [
+    '../_base_/models/joint_multiscale.py',
+    '../_base_/datasets/nyu_v2.py',
+    '../_base_/schedules/sgd_poly.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     refiner=dict(
@@ -50,3 +55,11 @@ train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 5)
 default_hooks = dict(checkpoint=dict(interval=2000))
 load_from = 'work_dirs/nyu/stage2_joint/iter_10000.pth'
 work_dir = 'work_dirs/nyu/stage3_crf'
+val_evaluator = [
+    dict(type='SemanticSegMetric'),  # the CRF's labels ("Sem-CRF+")
+    # the same network's unaries before the CRF ("Unary-Sem+Depth" of this run)
+    dict(type='SemanticSegMetric', pred_key='pred_sem_seg_unary',
+         prefix='unary'),
+    dict(type='DepthEstimationMetric'),
+]
+test_evaluator = val_evaluator

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
@@ -81,7 +82,7 @@ def depth_display_range(*depths: Optional[np.ndarray]) -> tuple[float, float]:
 def fig2_joint_prediction(image: np.ndarray,
                           gt_labels: np.ndarray,
                           pred_labels: np.ndarray,
-                          pred_depth: np.ndarray,
+                          pred_depth: Optional[np.ndarray],
                           raw_depth: Optional[np.ndarray],
                           palette: Sequence[Sequence[int]],
                           ignore_index: int = 255,
@@ -93,7 +94,8 @@ def fig2_joint_prediction(image: np.ndarray,
         image: (H, W, 3) uint8 RGB input.
         gt_labels: (H', W') ground-truth classes, ``ignore_index`` unlabeled.
         pred_labels: (H', W') predicted classes.
-        pred_depth: (H', W') estimated depth, metres.
+        pred_depth: (H', W') estimated depth, metres; None (a model without
+            a depth head) draws an "n/a" panel.
         raw_depth: (H', W') raw sensor depth, metres, 0 = hole (drawn black);
             None draws an "n/a" panel.
         palette: (C, 3) RGB colours of the classes (dataset_meta['palette']).
@@ -112,14 +114,17 @@ def fig2_joint_prediction(image: np.ndarray,
     _show_rgb(axes[1], colorize_labels(gt_labels, palette, ignore_index))
     _show_rgb(axes[2], colorize_labels(pred_labels, palette, ignore_index))
     if raw_depth is None:
-        axes[3].text(0.5, 0.5, 'n/a', ha='center', va='center',
-                     transform=axes[3].transAxes, fontsize=12)
+        _show_not_available(axes[3])
     else:
         holes = ~(np.isfinite(raw_depth) & (raw_depth > 0))
         _show_depth(axes[3], np.ma.masked_array(raw_depth, holes), norm)
-    mappable = _show_depth(axes[4], np.ma.masked_invalid(pred_depth), norm)
+    if pred_depth is None:
+        _show_not_available(axes[4])
+    else:
+        _show_depth(axes[4], np.ma.masked_invalid(pred_depth), norm)
     colorbar_axes = fig.add_axes(_colorbar_box(fig))
-    fig.colorbar(mappable, cax=colorbar_axes).set_label('depth (m)')
+    fig.colorbar(ScalarMappable(norm=norm, cmap=colormaps[DEPTH_CMAP]),
+                 cax=colorbar_axes).set_label('depth (m)')
     return _render(fig)
 
 
@@ -195,6 +200,12 @@ def _colorbar_box(fig: Figure) -> tuple[float, float, float, float]:
 def _show_rgb(axis, rgb: np.ndarray) -> None:
     """Draw an RGB array filling the panel."""
     axis.imshow(rgb, interpolation='nearest', aspect='auto')
+
+
+def _show_not_available(axis) -> None:
+    """An empty panel that says the map does not exist."""
+    axis.text(0.5, 0.5, 'n/a', ha='center', va='center',
+              transform=axis.transAxes, fontsize=12)
 
 
 def _show_depth(axis, depth: np.ma.MaskedArray, norm: Normalize):

@@ -90,7 +90,9 @@ class JointVisualizationHook(Hook):
         name = osp.splitext(osp.basename(img_path))[0]
         fig2 = fig2_joint_prediction(
             image, gt_labels, _labels(sample, 'pred_sem_seg'),
-            _map(sample, 'pred_depth_map'), raw_depth, self.palette,
+            _map(sample, 'pred_depth_map')
+            if 'pred_depth_map' in sample else None,  # stage 1: no depth
+            raw_depth, self.palette,
             self.ignore_index, self.depth_range_m, self.scale)
         paths = [osp.join(self.out_dir, 'fig2', name + '.png')]
         save_figure(paths[0], fig2)

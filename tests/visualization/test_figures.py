@@ -135,3 +135,18 @@ def test_hook_errors_name_the_problem(tmp_path):
     sample.set_metainfo(dict(raw_depth_path=str(tmp_path / 'missing.png')))
     with pytest.raises(FileNotFoundError, match='missing.png'):
         hook.draw_sample(sample)
+
+
+def test_hook_draws_a_semantics_only_model_with_an_empty_depth_panel(
+        tmp_path):
+    hook = HOOKS.build(dict(type='JointVisualizationHook',
+                            out_dir=str(tmp_path / 'show'), scale=1.0))
+    hook.palette = PALETTE
+    sample = make_sample(tmp_path, 'a', True, False)
+    del sample.pred_depth_map  # stage 1 has no depth head
+    paths = hook.draw_sample(sample)
+    fig2 = cv2.imread(paths[0])
+    assert fig2.shape[:2] == figure_size_px((H, W), 5, True, 1.0)
+    # the predicted-depth panel is blank (white) but for its "n/a" text
+    assert tuple(panel_pixel(fig2, 4, 1, 1)) == (255, 255, 255)
+    assert tuple(panel_pixel(fig2, 3, 20, 10)) == (0, 0, 0)  # raw hole
