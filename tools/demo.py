@@ -96,7 +96,8 @@ def train_and_test(args, name, config, parent) -> str:
         run([sys.executable, osp.join(TOOLS, 'test.py'), config, checkpoint,
              '--work-dir', work_dir, '--out', results, '--show-dir',
              osp.join(args.out, 'figures', name), '--show-num',
-             str(args.show_num), '--cfg-options', *data_options])
+             str(args.show_num), '--show-scale', '2', '--cfg-options',
+             *data_options])
     return checkpoint
 
 

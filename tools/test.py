@@ -44,6 +44,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='with --show-dir: draw only the first N test images '
         '(default: all)')
     parser.add_argument(
+        '--show-scale',
+        type=float,
+        default=None,
+        help='with --show-dir: figure pixels per image pixel (default: '
+        "the hook's 0.5, for 480x640 images; use 2 for 120x160)")
+    parser.add_argument(
         '--name',
         default=None,
         help='run name shown in the report (default: the config name)')
@@ -93,11 +99,11 @@ def build_config(args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     if args.show_dir:
         hooks = list(cfg.get('custom_hooks', None) or [])
-        hooks.append(
-            dict(
-                type='JointVisualizationHook',
-                out_dir=args.show_dir,
-                max_images=args.show_num))
+        hook = dict(type='JointVisualizationHook', out_dir=args.show_dir,
+                    max_images=args.show_num)
+        if args.show_scale is not None:
+            hook['scale'] = args.show_scale
+        hooks.append(hook)
         cfg.custom_hooks = hooks
     return cfg
 
