@@ -46,6 +46,7 @@ clean-venv:
 	rm -rf $(VENV)
 
 # The paper's pipeline on synthetic rooms: data, 3 stages + the CRF without
-# depth, tests, ablation report and figures (about 15 minutes on 2 cores).
+# depth, tests, ablation report and figures (about 8 minutes on 2 cores
+# after setup; re-running reuses finished stages).
 demo: setup
 	$(PY) tools/demo.py --out outputs/demo
