@@ -6,19 +6,25 @@ Left: the compatibility ``mu(l, l')`` between classes; middle: the weights
 label ``l`` of pixel i, column = label ``l'`` of pixel j).  A model without
 the depth kernel (the "Sem-CRF" row) has no ``w(2)`` panel.
 
-The matrices come from a ``DenseCRF`` state dict (``compatibility``,
-``weight_depth``, ``weight_appearance``, under any prefix such as
-``refiner.``); rendering uses matplotlib's Agg canvas (no pyplot state).
+The matrices come from a ``DenseCRF`` state dict (``compatibility``, the
+kernels' ``weight_logit_<kernel>`` and ``weight_total``, under any prefix such
+as ``refiner.``; older checkpoints with free ``weight_<kernel>`` matrices are
+read too); rendering uses matplotlib's Agg canvas (no pyplot state).
 """
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
 import numpy as np
+import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from jointdepthseg.datasets.layout import atomic_write_png
+from jointdepthseg.models.refiners.kernel_weights import \
+    kernel_weights_from_logits
+
+KERNELS = ('appearance', 'depth', 'smooth')
 
 # (state-dict name, panel title), in the paper's left-to-right order.
 PANELS = (
@@ -55,15 +61,33 @@ def crf_matrices_from_state_dict(state_dict: Mapping) -> dict:
         raise KeyError('crf_weights.py: several DenseCRF modules in the state '
                        f'dict: {sorted(prefixes)}')
     prefix = prefixes.pop()
-    matrices = {}
-    for name, _ in PANELS:
+
+    def array(name):
         value = state_dict.get(prefix + name)
-        if value is not None:
-            if hasattr(value, 'detach'):
-                value = value.detach().cpu().numpy()
-            matrices[name] = np.asarray(value, dtype=np.float64)
+        if value is None:
+            return None
+        if hasattr(value, 'detach'):
+            value = value.detach().cpu().numpy()
+        return np.asarray(value, dtype=np.float64)
+
+    matrices = {'compatibility': array('compatibility')}
+    logits = {k: array(f'weight_logit_{k}') for k in KERNELS}
+    logits = {k: v for k, v in logits.items() if v is not None}
+    if logits:  # w(m) = W * softmax over the kernels (kernel_weights.py)
+        total = array('weight_total')
+        if total is None:
+            raise KeyError(f'crf_weights.py: {prefix}weight_total is missing')
+        weights = kernel_weights_from_logits(
+            [torch.from_numpy(v) for v in logits.values()], float(total))
+        weights = dict(zip(logits, (w.numpy() for w in weights)))
+    else:  # checkpoints before the shared-total parametrisation
+        weights = {k: array(f'weight_{k}') for k in KERNELS}
+    for kernel in ('appearance', 'depth'):
+        if weights.get(kernel) is not None:
+            matrices[f'weight_{kernel}'] = weights[kernel]
     if 'weight_appearance' not in matrices:
-        raise KeyError(f'crf_weights.py: {prefix}weight_appearance is missing')
+        raise KeyError(f'crf_weights.py: {prefix}weight_logit_appearance is '
+                       'missing')
     return matrices
 
 

@@ -60,12 +60,12 @@ def random_crf(classes, normalize, filter_mode='lattice', seed=0, **kw):
                    **kw).double()
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        for name in ('compatibility', 'weight_appearance', 'weight_depth',
-                     'weight_smooth'):
-            if hasattr(crf, name):
-                tensor = getattr(crf, name)
-                tensor.mul_(0.5 + torch.rand(tensor.shape, generator=gen,
-                                             dtype=tensor.dtype))
+        crf.compatibility.mul_(0.5 + torch.rand(
+            crf.compatibility.shape, generator=gen, dtype=torch.float64))
+        for name in crf.kernels:
+            logit = getattr(crf, f'weight_logit_{name}')
+            logit.add_(torch.rand(logit.shape, generator=gen,
+                                  dtype=logit.dtype) - 0.5)
     return crf
 
 
@@ -74,11 +74,12 @@ def test_registered_and_initialised_as_the_paper_says():
     assert isinstance(crf, DenseCRF)
     assert crf.kernels == ['appearance', 'depth', 'smooth']
     assert torch.equal(crf.compatibility, 1 - torch.eye(5))
-    for name, value in (('weight_appearance', 7.), ('weight_depth', 4.),
-                        ('weight_smooth', 3.)):
-        assert torch.equal(getattr(crf, name), torch.full((5, 5), value))
+    weights = crf.kernel_weights()
+    for name, value in (('appearance', 7.), ('depth', 4.), ('smooth', 3.)):
+        assert torch.allclose(weights[name], torch.full((5, 5), value))
     assert {n for n, _ in crf.named_parameters()} == {
-        'compatibility', 'weight_appearance', 'weight_depth', 'weight_smooth'}
+        'compatibility', 'weight_logit_appearance', 'weight_logit_depth',
+        'weight_logit_smooth'}
     assert crf.thetas == dict(theta_alpha=160., theta_beta=3.,
                               theta_gamma=50., theta_zeta=0.2, theta_tau=3.)
 
@@ -86,8 +87,9 @@ def test_registered_and_initialised_as_the_paper_says():
 def test_fixed_weights_are_buffers_and_none_drops_a_kernel():
     crf = DenseCRF(4, learnable=False, w_depth=None)
     assert list(crf.parameters()) == []
-    assert set(crf.state_dict()) == {'compatibility', 'weight_appearance',
-                                     'weight_smooth'}
+    assert set(crf.state_dict()) == {'compatibility', 'weight_total',
+                                     'weight_logit_appearance',
+                                     'weight_logit_smooth'}
     assert crf.kernels == ['appearance', 'smooth']
 
 
@@ -117,9 +119,10 @@ def test_exact_mode_is_the_brute_force_mean_field(normalize):
     crf = random_crf(4, normalize, 'exact', num_iters=3, **SMALL, **weights)
     with torch.no_grad():
         out = crf(logits.double(), image.double(), depth.double())
+    weights = crf.kernel_weights()
     expected = brute_force_mean_field(
         logits, image, depth, crf.compatibility,
-        [crf.weight_appearance, crf.weight_depth, crf.weight_smooth], SMALL,
+        [weights['appearance'], weights['depth'], weights['smooth']], SMALL,
         normalize, 3)
     assert torch.allclose(out, expected, atol=1e-9)
 
@@ -153,8 +156,8 @@ def test_gradients_match_finite_differences(normalize, filter_mode):
                      theta_beta=40., theta_gamma=3., theta_zeta=0.5,
                      theta_tau=2., w_appearance=0.8, w_depth=0.5,
                      w_smooth=0.4)
-    names = ['compatibility', 'weight_appearance', 'weight_depth',
-             'weight_smooth']
+    names = ['compatibility', 'weight_logit_appearance', 'weight_logit_depth',
+             'weight_logit_smooth']
     params = [getattr(crf, n).detach().clone().requires_grad_()
               for n in names]
     z = logits.double().requires_grad_()
@@ -177,7 +180,7 @@ def test_full_jacobian_of_a_tiny_lattice_crf(normalize):
                      theta_beta=60., theta_gamma=2., theta_zeta=0.5,
                      theta_tau=1.5, w_appearance=0.8, w_depth=0.5,
                      w_smooth=0.4)
-    names = ['compatibility', 'weight_depth']
+    names = ['compatibility', 'weight_logit_depth']
     params = [getattr(crf, n).detach().clone().requires_grad_()
               for n in names]
     z = logits.double().requires_grad_()

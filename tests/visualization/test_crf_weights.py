@@ -31,9 +31,26 @@ def test_matrices_are_found_under_any_prefix():
                              'weight_depth'}
     assert np.array_equal(matrices['compatibility'],
                           np.arange(25.).reshape(5, 5))
-    assert np.array_equal(matrices['weight_depth'], np.full((5, 5), 4.))
+    assert np.allclose(matrices['weight_depth'], np.full((5, 5), 4.))
     without = crf_matrices_from_state_dict(stage3_state_dict(False))
     assert 'weight_depth' not in without
+
+
+def test_learned_weights_are_read_from_the_logits_and_old_checkpoints():
+    state = stage3_state_dict()
+    logits = torch.randn(3, 5, 5)
+    for logit, kernel in zip(logits, ('appearance', 'depth', 'smooth')):
+        state[f'refiner.weight_logit_{kernel}'] = logit
+    matrices = crf_matrices_from_state_dict(state)
+    # w(m) = 14 * exp(s_m) / sum_k exp(s_k), written out
+    expected = 14. * logits.exp() / logits.exp().sum(0)
+    assert np.allclose(matrices['weight_appearance'], expected[0].numpy())
+    assert np.allclose(matrices['weight_depth'], expected[1].numpy())
+    old = {'refiner.compatibility': torch.ones(5, 5),
+           'refiner.weight_appearance': torch.full((5, 5), 6.5),
+           'refiner.weight_depth': torch.full((5, 5), 2.)}
+    matrices = crf_matrices_from_state_dict(old)
+    assert np.array_equal(matrices['weight_depth'], np.full((5, 5), 2.))
 
 
 def test_state_dict_without_or_with_two_crfs_is_an_error():

@@ -5,8 +5,10 @@ and the estimated depth into the scaled kernel features of Eq. 7
 (``crf_kernels.py``), builds one permutohedral lattice per kernel
 (``lattice_filter.py``) and runs mean-field inference (``mean_field.py``).
 Learned: the C x C weight matrices ``w(1..3)`` of the kernels and the C x C
-compatibility ``mu``; the kernel widths theta are fixed (the paper found them
-by cross-validation).  Gradients reach the unaries, ``w`` and ``mu``; the
+compatibility ``mu``, parametrised as ``kernel_weights.py`` explains (``mu``
+carries each class pair's strength, the ``w`` how it is shared between the
+kernels); the kernel widths theta are fixed (the paper found them by
+cross-validation).  Gradients reach the unaries, ``w`` and ``mu``; the
 image and the depth are given modalities and receive none.
 """
 from __future__ import annotations
@@ -19,6 +21,9 @@ from mmseg.registry import MODELS
 from .crf_kernels import (appearance_features, depth_features,
                           smoothness_features)
 from .exact_filter import ExactGaussianFilter
+from .kernel_weights import (initial_weight_logits,
+                             kernel_weights_from_logits,
+                             logits_from_kernel_weights)
 from .lattice_filter import LatticeGaussianFilter
 from .lattice_message_passing import LatticeMessagePassing
 from .mean_field import (ExactMessagePassing, compatibility_matrices,
@@ -43,13 +48,15 @@ class DenseCRF(BaseModule):
         theta_gamma, theta_zeta (float): widths of the depth kernel k2,
             pixels and metres.
         theta_tau (float): width of the smoothness kernel k3, pixels.
-        w_appearance, w_depth, w_smooth (float | None): initial value of
-            every entry of w(1), w(2), w(3); None drops that kernel (e.g.
-            ``w_depth=None`` is the paper's "Sem-CRF" without depth).
+        w_appearance, w_depth, w_smooth (float | None): initial value (> 0)
+            of every entry of w(1), w(2), w(3); None drops that kernel (e.g.
+            ``w_depth=None`` is the paper's "Sem-CRF" without depth).  Their
+            sum is the fixed per-pair total that the learned w share.
         normalize (bool): True divides each kernel's message by the pixel's
             kernel sum (j = i included), as CRF-RNN does; False uses Eq. 5-7
             literally (sums over j != i, unnormalised kernels).
-        learnable (bool): w and mu are parameters (else buffers).
+        learnable (bool): mu and the logits of w are parameters (else
+            buffers).
         filter_mode (str): 'lattice' (permutohedral lattice, the default) or
             'exact' (O(N^2) per image, tiny inputs and tests only).
         init_cfg (dict, optional): mmengine initialisation config.
@@ -95,18 +102,52 @@ class DenseCRF(BaseModule):
         # Inference buffers reused between calls (see run_in_buffers).
         self._workspace: dict = {}
         classes = self.num_classes
-        potts = 1.0 - torch.eye(classes)
-        self._add_tensor('compatibility', potts)
-        for name in self.kernels:
-            self._add_tensor(f'weight_{name}',
-                             torch.full((classes, classes),
-                                        float(weights[name])))
+        initial = [float(weights[name]) for name in self.kernels]
+        try:
+            logits = initial_weight_logits(initial, classes)
+        except ValueError as error:
+            raise ValueError(f'DenseCRF: {error}') from None
+        # W, the fixed per-pair sum of the w(m); saved with the weights so
+        # that a state dict alone gives w (tools/plot_crf_weights.py).
+        self.register_buffer('weight_total', torch.tensor(sum(initial)))
+        self._add_tensor('compatibility', 1.0 - torch.eye(classes))
+        for name, logit in zip(self.kernels, logits):
+            self._add_tensor(f'weight_logit_{name}', logit)
 
     def _add_tensor(self, name: str, value: Tensor) -> None:
         if self.learnable:
             self.register_parameter(name, nn.Parameter(value))
         else:
             self.register_buffer(name, value)
+
+    def kernel_weights(self) -> dict[str, Tensor]:
+        """The weight matrices w(m) of the kernels, (C, C) each, > 0.
+
+        Returns:
+            dict: kernel name (``appearance``, ``depth``, ``smooth``) ->
+            ``w(m)``; summed over the kernels every entry is
+            ``self.weight_total``.
+        """
+        logits = [getattr(self, f'weight_logit_{name}')
+                  for name in self.kernels]
+        weights = kernel_weights_from_logits(logits, self.weight_total)
+        return dict(zip(self.kernels, weights))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Also reads checkpoints with free ``weight_<kernel>`` matrices
+        (before the shared-total parametrisation), converting them exactly
+        (same ``mu * w`` products)."""
+        old = [prefix + f'weight_{name}' for name in self.kernels]
+        if all(key in state_dict for key in old):
+            total = state_dict.setdefault(prefix + 'weight_total',
+                                          self.weight_total.clone())
+            mu, logits = logits_from_kernel_weights(
+                state_dict[prefix + 'compatibility'],
+                [state_dict.pop(key) for key in old], float(total))
+            state_dict[prefix + 'compatibility'] = mu
+            for name, logit in zip(self.kernels, logits):
+                state_dict[prefix + f'weight_logit_{name}'] = logit
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, num_iters={self.num_iters}, '
@@ -238,10 +279,10 @@ class DenseCRF(BaseModule):
         else:
             pairwise = ExactMessagePassing(
                 [ExactGaussianFilter(f, self.normalize) for _, f in features])
+        weights = self.kernel_weights()
         compat = compatibility_matrices(
             self.compatibility.to(dtype),
-            [getattr(self, f'weight_{name}').to(dtype)
-             for name, _ in features])
+            [weights[name].to(dtype) for name, _ in features])
         tracking = torch.is_grad_enabled() and (
             unary.requires_grad or any(c.requires_grad for c in compat))
         if isinstance(pairwise, LatticeMessagePassing) and not tracking:
