@@ -3,7 +3,14 @@
     python tools/plot_crf_weights.py CHECKPOINT --out fig4.png
     python tools/plot_crf_weights.py CONFIG CHECKPOINT --out fig4.png
 
+    python tools/plot_crf_weights.py CHECKPOINT --out fig4.png \
+        --pairs-from DATA_ROOT/synthetic_meta.json
+
 CHECKPOINT is a stage-3 checkpoint (or any state dict holding a DenseCRF).
+``--pairs-from`` reads the depth-only class pairs of a synthetic dataset,
+outlines them in red and writes ``<out>_pairs.md`` and ``<out>_pairs.json``:
+the mean learned w(1), w(2) and mu over those pairs and over all other pairs,
+against their initial values (the config's, or the paper's 7, 4 and 1).
 With CONFIG, the class names come from the config's test dataset (and the
 config must have a refiner); without it, 40 classes are named after NYU-40
 and other counts ``class 0``, ``class 1``, ...  The checkpoint is read with
@@ -26,12 +33,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'the config file (.py) it was trained with')
     parser.add_argument('--out', required=True,
                         help='png file to write (folders are created)')
+    parser.add_argument('--pairs-from', metavar='META_JSON',
+                        help="a synthetic dataset's synthetic_meta.json: "
+                        'outline its depth-only pairs and summarise their '
+                        'learned weights against the other pairs')
     args = parser.parse_args(argv)
     if len(args.files) > 2:
         parser.error('expected CHECKPOINT or CONFIG CHECKPOINT')
     args.config = args.files[0] if len(args.files) == 2 else None
     args.checkpoint = args.files[-1]
-    for path in filter(None, (args.config, args.checkpoint)):
+    for path in filter(None, (args.config, args.checkpoint,
+                              args.pairs_from)):
         if not osp.isfile(path):
             parser.exit(1, f'error: file not found: {path}\n')
     return args
@@ -74,6 +86,51 @@ def class_names_from_config(config_path: str) -> list:
     return list(dataset_cls.METAINFO['classes'])
 
 
+def depth_only_pairs(meta_path: str) -> list:
+    """``[(id_a, id_b), ...]`` from a synthetic dataset's metadata file."""
+    import json
+    try:
+        with open(meta_path) as file:
+            entries = json.load(file)['depth_only_pairs']
+        return [tuple(int(i) for i in entry['ids']) for entry in entries]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SystemExit(f'error: {meta_path}: expected a synthetic_meta.json '
+                         f'with "depth_only_pairs" [{{"ids": [a, b]}}]: '
+                         f'{error}')
+
+
+def initial_values(config_path: Optional[str]) -> dict:
+    """Initial w(1), w(2) (the config's refiner, else the paper's 7 and 4)
+    and the off-diagonal mu (1, Potts)."""
+    values = dict(w1=7., w2=4., mu=1.)
+    if config_path:
+        from mmengine.config import Config
+        refiner = Config.fromfile(config_path).model.refiner
+        values.update(w1=float(refiner.get('w_appearance', 7.)),
+                      w2=float(refiner.get('w_depth') or 0.))
+    return values
+
+
+def write_pair_summary(matrices: dict, pairs: list, initial: dict,
+                       out_png: str) -> None:
+    """Writes ``<out>_pairs.md`` / ``.json`` and prints the table."""
+    import json
+
+    from jointdepthseg.evaluation.crf_pair_weights import (
+        pair_weight_summary, pair_weight_table)
+    from jointdepthseg.evaluation.reports import atomic_write_text
+    if 'weight_depth' not in matrices:
+        raise SystemExit('error: the CRF has no depth kernel (w(2)): no pair '
+                         'summary')
+    summary = pair_weight_summary(matrices, pairs, initial)
+    table = pair_weight_table(summary)
+    stem = osp.splitext(out_png)[0]
+    atomic_write_text(stem + '_pairs.md', table)
+    atomic_write_text(stem + '_pairs.json',
+                      json.dumps(dict(pairs=pairs, **summary), indent=2))
+    print(table, end='')
+
+
 def default_class_names(num_classes: int) -> list:
     from jointdepthseg.datasets.nyu_classes import NYU40_CLASSES
     if num_classes == len(NYU40_CLASSES):
@@ -97,8 +154,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if len(names) != num_classes:
         raise SystemExit(f'error: the CRF has {num_classes} classes, the '
                          f'config names {len(names)}')
-    plot_crf_weights(matrices, names, args.out)
+    pairs = depth_only_pairs(args.pairs_from) if args.pairs_from else []
+    plot_crf_weights(matrices, names, args.out, highlight=pairs)
     print(f'wrote {args.out}')
+    if pairs:
+        write_pair_summary(matrices, pairs, initial_values(args.config),
+                           args.out)
     return 0
 
 

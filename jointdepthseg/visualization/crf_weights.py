@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from jointdepthseg.datasets.layout import atomic_write_png
 from jointdepthseg.models.refiners.kernel_weights import \
@@ -91,14 +92,16 @@ def crf_matrices_from_state_dict(state_dict: Mapping) -> dict:
     return matrices
 
 
-def fig4_crf_weights(matrices: Mapping, class_names: Sequence[str]
-                     ) -> np.ndarray:
+def fig4_crf_weights(matrices: Mapping, class_names: Sequence[str],
+                     highlight: Sequence[Sequence[int]] = ()) -> np.ndarray:
     """Render the C x C heatmaps side by side.
 
     Args:
         matrices: ``compatibility``, ``weight_appearance`` and optionally
             ``weight_depth``, each (C, C).
         class_names: C names, the tick labels.
+        highlight: class-id pairs ``(a, b)`` outlined in red in every panel,
+            both orders (e.g. the depth-only pairs of the depth-cue rooms).
 
     Returns:
         (h, w, 3) uint8 RGB figure.
@@ -129,6 +132,11 @@ def fig4_crf_weights(matrices: Mapping, class_names: Sequence[str]
         axis.set_xticklabels(names, rotation=90, fontsize=fontsize)
         axis.set_yticklabels(names, fontsize=fontsize)
         fig.colorbar(image, ax=axis, fraction=0.046, pad=0.02)
+        for a, b in highlight:
+            for row, col in ((a, b), (b, a)):
+                axis.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1,
+                                         fill=False, edgecolor='red',
+                                         linewidth=1.5))
     fig.tight_layout()
     canvas = fig.canvas
     canvas.draw()
@@ -136,7 +144,8 @@ def fig4_crf_weights(matrices: Mapping, class_names: Sequence[str]
 
 
 def plot_crf_weights(matrices: Mapping, class_names: Sequence[str],
-                     path: str | None = None) -> np.ndarray:
+                     path: str | None = None,
+                     highlight: Sequence[Sequence[int]] = ()) -> np.ndarray:
     """Fig. 4 as an RGB array, also written to ``path`` (png) if given.
 
     Args:
@@ -144,13 +153,14 @@ def plot_crf_weights(matrices: Mapping, class_names: Sequence[str],
             :func:`crf_matrices_from_state_dict`).
         class_names: the C class names.
         path: png file to write atomically.
+        highlight: class-id pairs outlined in red (see fig4_crf_weights).
 
     Returns:
         (h, w, 3) uint8 RGB figure.
     """
     if 'weight_appearance' not in matrices:
         matrices = crf_matrices_from_state_dict(matrices)
-    rgb = fig4_crf_weights(matrices, class_names)
+    rgb = fig4_crf_weights(matrices, class_names, highlight)
     if path is not None:
         atomic_write_png(path, rgb, rgb=True)
     return rgb

@@ -1,4 +1,5 @@
 """Fig. 4: CRF weights from a state dict, heatmaps, png and the tool."""
+import json
 import os.path as osp
 import subprocess
 import sys
@@ -99,3 +100,52 @@ def test_tool_plots_a_checkpoint(tmp_path):
     assert missing.returncode != 0
     assert 'file not found' in missing.stderr
     assert 'Traceback' not in missing.stderr
+
+
+def test_tool_summarises_the_depth_only_pairs(tmp_path):
+    """--pairs-from: the pair table's means against a hand computation."""
+    crf = DenseCRF(5)
+    with torch.no_grad():
+        crf.weight_logit_depth[1, 2] = crf.weight_logit_depth[2, 1] = 2.
+    state = {'refiner.' + k: v for k, v in crf.state_dict().items()}
+    ckpt = str(tmp_path / 'iter_10.pth')
+    torch.save({'meta': {}, 'state_dict': state}, ckpt)
+    meta = tmp_path / 'synthetic_meta.json'
+    meta.write_text(json.dumps({'depth_only_pairs': [{'ids': [1, 2]}]}))
+    out = str(tmp_path / 'fig4.png')
+    tool = osp.join(ROOT, 'tools', 'plot_crf_weights.py')
+    done = subprocess.run([sys.executable, tool, ckpt, '--out', out,
+                           '--pairs-from', str(meta)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / 'fig4_pairs.json').read_text())
+    # the pair's w: 14 * exp(s) / sum exp(s) with s = log 7, 2, log 3
+    exps = np.array([7., np.exp(2.), 3.])
+    w = 14. * exps / exps.sum()
+    pair = summary['depth-only pairs']
+    assert pair['w2'] == pytest.approx(w[1], rel=1e-5)
+    assert pair['w1'] == pytest.approx(w[0], rel=1e-5)
+    assert pair['depth_share'] == pytest.approx(w[1] / (w[0] + w[1]))
+    assert summary['other pairs']['w2'] == pytest.approx(4., rel=1e-5)
+    assert summary['initial'] == dict(w1=7., w2=4., mu=1.,
+                                      depth_share=pytest.approx(4. / 11.))
+    assert '| depth-only pairs |' in (tmp_path / 'fig4_pairs.md').read_text()
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{}')
+    done = subprocess.run([sys.executable, tool, ckpt, '--out', out,
+                           '--pairs-from', str(bad)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode != 0 and 'depth_only_pairs' in done.stderr
+    assert 'Traceback' not in done.stderr
+
+
+def test_highlighted_pairs_are_outlined_where_the_pair_is():
+    matrices = crf_matrices_from_state_dict(stage3_state_dict())
+    plain = fig4_crf_weights(matrices, NAMES)
+    marked = fig4_crf_weights(matrices, NAMES, highlight=[(0, 4)])
+    changed = np.argwhere(np.any(plain != marked, axis=2))
+    assert len(changed) > 0
+    # the outlines sit at the corners (row 0, col 4) and (row 4, col 0) of
+    # each panel: both top and bottom rows of the heatmap are touched
+    rows = changed[:, 0]
+    assert rows.max() - rows.min() > plain.shape[0] * 0.4
