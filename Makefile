@@ -45,8 +45,12 @@ test: setup
 clean-venv:
 	rm -rf $(VENV)
 
-# The paper's pipeline on synthetic rooms: data, 3 stages + the CRF without
-# depth, tests, ablation report and figures (about 8 minutes on 2 cores
-# after setup; re-running reuses finished stages).
+# The paper's pipeline on synthetic rooms: data, 3 stages + the no-depth
+# control, the CRF without depth and on measured (RGB-D) depth, tests, report,
+# figures and summary.json (about 8 minutes on 2 cores after setup for the
+# five runs before the RGB-D one, which adds one stage 3; re-running reuses
+# finished stages). VARIANT=depth-cue: rooms where only depth separates some
+# class pairs (outputs/demo_depth_cue). Over seeds: tools/ablation.py.
+VARIANT ?= rooms
 demo: setup
-	$(PY) tools/demo.py --out outputs/demo
+	$(PY) tools/demo.py --variant $(VARIANT)

@@ -1,18 +1,21 @@
 """The paper's pipeline end to end on the embedded synthetic rooms (`make demo`).
 
-Generates the synthetic dataset, trains stage 1 (semantics), stage 2 (joint,
-from stage 1), stage 3 (CRF with depth, from stage 2) and the CRF without its
-depth kernel, tests each, and writes one ablation report in the layout of the
-paper's Tables 2 and 3 plus the Fig. 2-4 pictures into one folder. Re-running
-reuses what is already done (the data, finished stages, finished tests).
+Generates the synthetic dataset (``--variant rooms``, or ``depth-cue`` where
+some class pairs share their material so that only depth separates them),
+trains stage 1 (semantics), a no-depth control, stage 2 (joint, from stage 1),
+stage 3 (CRF with depth, from stage 2), the CRF without its depth kernel and
+the CRF on the measured (RGB-D) depth, tests each, and writes one report in
+the layout of the paper's Tables 2 and 3, the Fig. 2-4 pictures and
+``summary.json`` (the mIoUs tools/ablation.py reduces over seeds) into one
+folder. Re-running reuses what is already done (the data, finished stages,
+finished tests).
 
-    python tools/demo.py [--out outputs/demo] [--seed 0]
+    python tools/demo.py [--variant depth-cue] [--seed 0] [--out DIR]
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import os.path as osp
 import subprocess
 import sys
@@ -20,6 +23,13 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
+VARIANTS = ('rooms', 'depth-cue')
+DATA_ROOTS = {'rooms': 'data/synthetic',
+              'depth-cue': 'data/synthetic_depth_cue'}
+OUT_DIRS = {'rooms': 'outputs/demo', 'depth-cue': 'outputs/demo_depth_cue'}
+#: The seed ablation's result for a variant, committed by whoever ran it.
+SPREAD_FILE = 'benchmarks/ablation/{variant}/ablation.json'
+SETTINGS_FILE = 'demo_settings.json'
 
 # (run name, config, the run whose checkpoint it starts from, report row)
 STAGES = (
@@ -33,81 +43,163 @@ STAGES = (
      'stage2_joint', 'Sem-CRF'),
     ('stage3_crf', 'configs/synthetic/stage3_crf.py', 'stage2_joint',
      'Sem-CRF+'),
+    # not in the paper's table: the CRF's depth from the Kinect-like depth
+    ('stage3_crf_rgbd', 'configs/synthetic/stage3_crf_rgbd.py',
+     'stage2_joint', 'RGB-D Sem-CRF+'),
 )
+CONFIGS = {name: config for name, config, _, _ in STAGES}
 
 
-def log(message: str) -> None:
-    print(f'[demo {time.strftime("%H:%M:%S")}] {message}', flush=True)
+def shown(path: str) -> str:
+    """``path`` relative to the repository if inside it."""
+    inside = osp.commonpath([path, ROOT]) == ROOT
+    return osp.relpath(path, ROOT) if inside else path
 
 
-def run(command: list[str]) -> None:
+def log(message: str, args=None) -> None:
+    where = '' if args is None else f' {args.variant} seed {args.seed}'
+    print(f'[demo{where} {time.strftime("%H:%M:%S")}] {message}', flush=True)
+
+
+def run(command: list[str], args) -> None:
     """Runs a tool, its output streaming through; stops the demo on failure."""
-    log(' '.join(osp.relpath(c, ROOT) if c.startswith(ROOT) else c
-                 for c in command))
+    log(' '.join(shown(c) if c.startswith(ROOT) else c for c in command),
+        args)
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0:
         raise SystemExit(f'demo: step failed (exit {result.returncode}): '
                          f'{" ".join(command)}')
 
 
-def final_checkpoint(work_dir: str, config: str) -> str:
+def stage_iters(config: str, scale: float) -> int:
+    """The config's max_iters times ``--iters-scale`` (at least 1)."""
     from mmengine.config import Config
     max_iters = Config.fromfile(osp.join(ROOT, config)).train_cfg.max_iters
-    return osp.join(work_dir, f'iter_{max_iters}.pth')
+    return max(1, round(max_iters * scale))
+
+
+def final_checkpoint(args, name: str) -> str:
+    return osp.join(args.out, 'work', name,
+                    f'iter_{stage_iters(CONFIGS[name], args.iters_scale)}'
+                    '.pth')
+
+
+def write_json(path: str, value) -> None:
+    from jointdepthseg.evaluation.reports import atomic_write_text
+    atomic_write_text(path, json.dumps(value, indent=2, allow_nan=False) +
+                      '\n')
+
+
+def settings(args) -> dict:
+    """What the results in ``--out`` depend on besides the code."""
+    return dict(variant=args.variant, seed=args.seed,
+                num_train=args.num_train, num_test=args.num_test,
+                size='120x160', data_root=args.data_root,
+                iters_scale=args.iters_scale)
+
+
+def claim_out_dir(args) -> None:
+    """Refuse an --out that holds another demo's results; else record ours."""
+    path = osp.join(args.out, SETTINGS_FILE)
+    wanted = settings(args)
+    if osp.isfile(path):
+        with open(path) as file:
+            found = json.load(file)
+        if found != wanted:
+            changed = ', '.join(f'{key} {found.get(key)!r} -> {value!r}'
+                                for key, value in wanted.items()
+                                if found.get(key) != value)
+            raise SystemExit(f'demo: error: {args.out} holds a demo run '
+                             f'with other settings ({changed}); use another '
+                             '--out or delete it')
+        return
+    if any(osp.exists(osp.join(args.out, sub)) for sub in ('work',
+                                                           'results')):
+        raise SystemExit(f'demo: error: {args.out} holds results without '
+                         f'{SETTINGS_FILE} (an older demo); use another '
+                         '--out or delete it')
+    write_json(path, wanted)
 
 
 def make_data(args) -> None:
     marker = osp.join(args.data_root, 'demo_dataset.json')
     wanted = dict(num_train=args.num_train, num_test=args.num_test,
-                  seed=args.seed, size='120x160')
+                  seed=args.seed, size='120x160', variant=args.variant)
     if osp.isfile(marker) and json.load(open(marker)) == wanted:
-        log(f'reusing the synthetic dataset in {args.data_root}')
+        log(f'reusing the synthetic dataset in {args.data_root}', args)
         return
     run([sys.executable, osp.join(TOOLS, 'make_synthetic.py'), '--out',
-         args.data_root, '--num-train', str(args.num_train), '--num-test',
-         str(args.num_test), '--seed', str(args.seed), '--size', '120x160',
-         '--workers', '2'])
-    with open(marker + '.tmp', 'w') as file:
-        json.dump(wanted, file)
-    os.replace(marker + '.tmp', marker)
+         args.data_root, '--variant', args.variant, '--num-train',
+         str(args.num_train), '--num-test', str(args.num_test), '--seed',
+         str(args.seed), '--size', '120x160', '--workers', '2'], args)
+    write_json(marker, wanted)
+
+
+def depth_only_pairs(data_root: str) -> list[tuple[str, str]]:
+    """Class-name pairs that only depth separates in the depth-cue variant.
+
+    From ``DATA_ROOT/synthetic_meta.json`` (``"depth_only_pairs"``); where it
+    names none (``rooms``), the depth-cue variant's pairs
+    (``DEPTH_CUE_PAIRS``), so that both variants report the same classes.
+    """
+    pairs = []
+    meta = osp.join(data_root, 'synthetic_meta.json')
+    if osp.isfile(meta):
+        with open(meta) as file:
+            pairs = json.load(file).get('depth_only_pairs') or []
+    if not pairs:
+        from jointdepthseg.datasets.synthetic import DEPTH_CUE_PAIRS
+        pairs = DEPTH_CUE_PAIRS
+    return [tuple(pair['classes'] if isinstance(pair, dict) else
+                  getattr(pair, 'classes', pair)) for pair in pairs]
 
 
 def train_and_test(args, name, config, parent) -> str:
     work_dir = osp.join(args.out, 'work', name)
-    checkpoint = final_checkpoint(work_dir, config)
+    checkpoint = final_checkpoint(args, name)
     data_options = [f'train_dataloader.dataset.data_root={args.data_root}',
                     f'val_dataloader.dataset.data_root={args.data_root}',
                     f'test_dataloader.dataset.data_root={args.data_root}',
                     f'randomness.seed={args.seed}']
     if osp.isfile(checkpoint):
-        log(f'{name}: reusing {osp.relpath(checkpoint, ROOT)}')
+        log(f'{name}: reusing {shown(checkpoint)}', args)
     else:
         options = list(data_options)
+        if args.iters_scale != 1:  # smoke tests: every stage shortened
+            iters = stage_iters(config, args.iters_scale)
+            options += [f'train_cfg.max_iters={iters}',
+                        f'train_cfg.val_interval={iters + 1}',
+                        f'default_hooks.checkpoint.interval={iters}']
         if parent is not None:
-            parent_config = dict((s[0], s[1]) for s in STAGES)[parent]
-            options.append('load_from=' + final_checkpoint(
-                osp.join(args.out, 'work', parent), parent_config))
+            options.append('load_from=' + final_checkpoint(args, parent))
+        log(f'{name}: training', args)
         run([sys.executable, osp.join(TOOLS, 'train.py'), config,
-             '--work-dir', work_dir, '--cfg-options', *options])
+             '--work-dir', work_dir, '--cfg-options', *options], args)
     results = osp.join(args.out, 'results', name)
     if osp.isfile(osp.join(results, 'metrics.json')):
-        log(f'{name}: reusing {osp.relpath(results, ROOT)}/metrics.json')
+        log(f'{name}: reusing {shown(results)}/metrics.json', args)
     else:
+        log(f'{name}: testing', args)
         run([sys.executable, osp.join(TOOLS, 'test.py'), config, checkpoint,
              '--work-dir', work_dir, '--out', results, '--show-dir',
              osp.join(args.out, 'figures', name), '--show-num',
              str(args.show_num), '--show-scale', '2', '--cfg-options',
-             *data_options])
+             *data_options], args)
     return checkpoint
 
 
-def main(argv=None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default=osp.join(ROOT, 'outputs', 'demo'),
-                        help='folder for everything the demo writes')
-    parser.add_argument('--data-root',
-                        default=osp.join(ROOT, 'data', 'synthetic'),
-                        help='where the synthetic dataset is written')
+    parser.add_argument('--variant', choices=VARIANTS, default='rooms',
+                        help='synthetic dataset variant (default: rooms)')
+    parser.add_argument('--out', default=None,
+                        help='folder for everything the demo writes '
+                        '(default: outputs/demo for rooms, '
+                        'outputs/demo_depth_cue for depth-cue)')
+    parser.add_argument('--data-root', default=None,
+                        help='where the synthetic dataset is written '
+                        '(default: data/synthetic for rooms, '
+                        'data/synthetic_depth_cue for depth-cue)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the dataset and of training')
     parser.add_argument('--num-train', type=int, default=240,
@@ -116,10 +208,34 @@ def main(argv=None) -> None:
                         help='synthetic test images')
     parser.add_argument('--show-num', type=int, default=6,
                         help='test images drawn as Fig. 2/3 panels per run')
+    parser.add_argument('--spread', default=None,
+                        help='ablation.json of tools/ablation.py whose '
+                        'seed-to-seed spread the summary compares with '
+                        f'(default: {SPREAD_FILE})')
+    parser.add_argument('--iters-scale', type=float, default=1.0,
+                        help='for smoke tests only: multiply every stage\'s '
+                        'iterations (e.g. 0.02 with --num-train 8 '
+                        '--num-test 4); the numbers are then meaningless')
     args = parser.parse_args(argv)
-    args.out = osp.abspath(args.out)
-    args.data_root = osp.abspath(args.data_root)
+    if args.iters_scale <= 0:
+        parser.error(f'--iters-scale must be > 0, got {args.iters_scale}')
+    args.out = osp.abspath(args.out or osp.join(ROOT,
+                                                OUT_DIRS[args.variant]))
+    args.data_root = osp.abspath(args.data_root or osp.join(
+        ROOT, DATA_ROOTS[args.variant]))
+    args.spread = args.spread or osp.join(
+        ROOT, SPREAD_FILE.format(variant=args.variant))
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    missing = [c for c in CONFIGS.values() if not osp.isfile(osp.join(ROOT,
+                                                                      c))]
+    if missing:
+        raise SystemExit(f'demo: error: config not found: {missing[0]}')
     start = time.time()
+    claim_out_dir(args)
     make_data(args)
     checkpoints = {}
     for name, config, parent, _ in STAGES:
@@ -127,39 +243,76 @@ def main(argv=None) -> None:
     figures = osp.join(args.out, 'figures')
     run([sys.executable, osp.join(TOOLS, 'plot_crf_weights.py'),
          checkpoints['stage3_crf'], '--out',
-         osp.join(figures, 'fig4_crf_weights.png')])
+         osp.join(figures, 'fig4_crf_weights.png')], args)
     report = osp.join(args.out, 'report.md')
     run([sys.executable, osp.join(TOOLS, 'make_report.py'),
          *[f'{row}={osp.join(args.out, "results", name)}'
            for name, _, _, row in STAGES],
-         '--baseline', 'Unary-Sem', '--paper', '--out', report])
-    summarize(args, time.time() - start)
-    log(f'everything is in {args.out} (report: {report})')
+         '--baseline', 'Unary-Sem', '--paper', '--out', report], args)
+    summary = write_summary(args)
+    print_summary(args, summary, time.time() - start)
+    log(f'everything is in {args.out} (report: {report}, summary: '
+        f'{osp.join(args.out, "summary.json")})', args)
 
 
-def summarize(args, seconds: float) -> None:
-    """Prints whether depth and the CRF improved mIoU, honestly.
+def write_summary(args) -> dict:
+    """OUT/summary.json from the runs' metrics.json (see ablation_stats)."""
+    from jointdepthseg.evaluation.ablation_stats import (SUMMARY_FILE,
+                                                         build_summary)
+    from jointdepthseg.evaluation.reports import read_metrics_json
+    metrics = {name: read_metrics_json(osp.join(args.out, 'results', name,
+                                                'metrics.json'))
+               for name, *_ in STAGES}
+    summary = build_summary(args.variant, args.seed,
+                            {name: row for name, _, _, row in STAGES},
+                            metrics, depth_only_pairs(args.data_root))
+    summary['data_root'] = args.data_root
+    summary['settings'] = {key: value for key, value in settings(args).items()
+                           if key not in ('seed', 'data_root')}
+    write_json(osp.join(args.out, SUMMARY_FILE), summary)
+    return summary
 
-    Depth: stage 2 against stage 1 and against the control trained as long
-    without depth. CRF: each stage-3 run's refined labels against the same
-    network's unaries (its `unary/` metric), which isolates the CRF.
-    """
-    def metrics(name):
-        path = osp.join(args.out, 'results', name, 'metrics.json')
-        with open(path) as file:
-            return json.load(file)
-    results = {name: metrics(name) for name, *_ in STAGES}
-    miou = {name: values['sem/mIoU'] for name, values in results.items()}
-    log(f'seed {args.seed}, {seconds / 60:.1f} min. mIoU: ' + ', '.join(
-        f'{row} {miou[name]:.1f}' for name, _, _, row in STAGES))
-    log('depth: {:+.1f} mIoU over stage 1, {:+.1f} over the control trained '
-        'as long without depth'.format(
-            miou['stage2_joint'] - miou['stage1_sem'],
-            miou['stage2_joint'] - miou['stage2_sem_control']))
+
+def load_spread(args) -> tuple[dict | None, str]:
+    """(ablation.json or None, a sentence saying where the spread is from)."""
+    path = shown(args.spread)
+    if not osp.isfile(args.spread):
+        return None, (f'seed-to-seed spread unknown: no {path}; measure it '
+                      f'with python tools/ablation.py --variant '
+                      f'{args.variant} --seeds 0 1 2 --out '
+                      f'outputs/ablation/{args.variant} and copy its '
+                      f'ablation.json and ablation.md to {osp.dirname(path)}')
+    with open(args.spread) as file:
+        ablation = json.load(file)
+    if ablation.get('variant') != args.variant:
+        return None, (f'seed-to-seed spread unknown: {path} is for variant '
+                      f'{ablation.get("variant")!r}, not {args.variant!r}')
+    seeds = ', '.join(str(s) for s in ablation.get('seeds', []))
+    return ablation, f'spread = std of the difference over seeds {seeds} ' \
+        f'({path})'
+
+
+def print_summary(args, summary: dict, seconds: float) -> None:
+    """Prints each claim's difference and whether it exceeds the spread."""
+    from jointdepthseg.evaluation.ablation_stats import spread_checks
+    miou = summary['miou']
+    log(f'{seconds / 60:.1f} min. mIoU: ' + ', '.join(
+        f'{row} {miou[name]:.1f}' for name, row in summary['rows'].items()),
+        args)
+    ablation, source = load_spread(args)
+    log(source, args)
+    for check in spread_checks(summary, ablation or {}):
+        text = f'{check["label"]}: {check["difference"]:+.1f} mIoU'
+        if check['exceeds'] is not None:
+            text += (', exceeds' if check['exceeds'] else
+                     ', within (no difference):') + \
+                f' the seed-to-seed spread {check["spread"]:.1f}'
+        log(text, args)
     for name in ('stage3_crf_nodepth', 'stage3_crf'):
-        unary = results[name]['unary/mIoU']
-        log(f'CRF ({name}): {miou[name] - unary:+.1f} mIoU over its own '
-            f'unaries ({unary:.1f} -> {miou[name]:.1f})')
+        classes = summary['class_iou'].get(name, {})
+        log(f'{summary["rows"][name]}, depth-only classes IoU: ' + ', '.join(
+            f'{cls} {iou:.1f}' if iou is not None else f'{cls} -'
+            for cls, iou in classes.items()), args)
 
 
 if __name__ == '__main__':

@@ -9,9 +9,12 @@ Example::
 reads ``DIR/metrics.json`` of each run (written by tools/test.py --out DIR)
 and writes ``comparison.md`` and ``comparison.csv``. ``--paper`` adds the
 rows published in the paper, marked as quoted. ``--baseline`` adds the
-multi-task gain Delta_m of every row over the named one (see
-docs/evaluation.md). A run evaluated with a second semantic metric (e.g.
-prefix ``unary``) contributes a second row ``NAME [unary]``.
+multi-task gain Delta_m over the named row of every row on the same test data
+(see docs/evaluation.md): each run's data is the ``data_root`` that
+tools/test.py recorded in its metrics.json, or ``--data``; the paper's rows
+are on NYUDepth v2, so they get no Delta_m against a synthetic baseline. A
+run evaluated with a second semantic metric (e.g. prefix ``unary``)
+contributes a second row ``NAME [unary]``.
 """
 from __future__ import annotations
 
@@ -38,6 +41,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar='NAME',
         help='row name for the multi-task gain Δm (a run, "NAME [prefix]" '
         'or, with --paper, a quoted row)')
+    parser.add_argument(
+        '--data',
+        metavar='LABEL',
+        help='test data of every run, overriding the data_root recorded in '
+        'metrics.json (e.g. for runs tested before it was recorded); '
+        '"NYUDepth v2" puts runs on real NYU beside the paper\'s rows for Δm')
     parser.add_argument(
         '--out',
         metavar='FILE.md',
@@ -75,7 +84,8 @@ def main(argv=None) -> tuple[str, str]:
         except (OSError, ValueError) as error:
             sys.exit(f'error: run {name}: {error}')
     try:
-        markdown, csv_text = compare_runs(runs, args.paper, args.baseline)
+        markdown, csv_text = compare_runs(runs, args.paper, args.baseline,
+                                          args.data)
     except KeyError as error:
         sys.exit(f'error: {error.args[0]}')
     if args.out is None:

@@ -129,7 +129,8 @@ def main(argv=None) -> dict:
     if is_main_process():
         name = args.name or osp.splitext(osp.basename(args.config))[0]
         if args.out:
-            paths = write_run_report(args.out, metrics, name)
+            data_root = cfg.test_dataloader.dataset.get('data_root')
+            paths = write_run_report(args.out, metrics, name, data_root)
             print(f'wrote {paths["json"]}, {paths["markdown"]} and '
                   f'{paths["csv"]}')
         else:

@@ -9,7 +9,9 @@ rows and with the multi-task gain Delta_m over a baseline.
 Metric keys are ``PREFIX/NAME`` as mmengine writes them (see
 ``docs/evaluation.md``): the ``depth`` and ``sem`` prefixes form a run's
 main row; any other prefix (e.g. ``unary`` for the CRF-less unaries) becomes
-its own row ``RUN [PREFIX]``.
+its own row ``RUN [PREFIX]``. ``metrics.json`` also records the test set's
+``data_root`` (not a metric): Delta_m compares only rows on the same data,
+and the paper's quoted rows are on NYUDepth v2 (``PAPER_DATA``).
 """
 from __future__ import annotations
 
@@ -22,12 +24,16 @@ from typing import Any, Mapping, Optional, Sequence
 
 from .paper_results import PAPER_CITATION, TABLE2_QUOTED, TABLE3_QUOTED
 from .tables import (TABLE2_KEYS, TABLE3_KEYS, ResultRow, gains_markdown,
-                     gains_over, markdown_table, rows_csv, table2_markdown,
-                     table3_markdown)
+                     gains_over, markdown_table, rows_csv,
+                     rows_on_other_data, table2_markdown, table3_markdown)
 
 #: Prefixes merged into a run's main row ('' = keys without prefix).
 MAIN_PREFIXES = ('depth', 'sem', '')
 METRICS_FILE = 'metrics.json'
+#: metrics.json key of the test set's DATA_ROOT (absolute), not a metric.
+DATA_KEY = 'data_root'
+#: The test data of the paper's quoted rows.
+PAPER_DATA = 'NYUDepth v2'
 
 
 def to_json_compatible(value: Any) -> Any:
@@ -92,9 +98,16 @@ def _split_key(key: str) -> tuple[str, str]:
     return prefix, name
 
 
-def rows_from_metrics(name: str, metrics: Mapping[str, Any]
-                      ) -> list[ResultRow]:
-    """A run's result rows: the main row, then one per other prefix."""
+def rows_from_metrics(name: str, metrics: Mapping[str, Any],
+                      data: Optional[str] = None) -> list[ResultRow]:
+    """A run's result rows: the main row, then one per other prefix.
+
+    Args:
+        name: the run's name.
+        metrics: its metrics.json.
+        data: its test data; default: the recorded ``data_root`` (or None).
+    """
+    data = data if data is not None else metrics.get(DATA_KEY)
     groups: dict[str, dict[str, Optional[float]]] = {}
     for key, value in metrics.items():
         prefix, metric = _split_key(key)
@@ -102,8 +115,9 @@ def rows_from_metrics(name: str, metrics: Mapping[str, Any]
             number = None if value is None else float(value)
             group = '' if prefix in MAIN_PREFIXES else prefix
             groups.setdefault(group, {})[metric] = number
-    rows = [ResultRow(name, groups.pop(''))] if '' in groups else []
-    rows += [ResultRow(f'{name} [{prefix}]', values)
+    rows = [ResultRow(name, groups.pop(''), data=data)] \
+        if '' in groups else []
+    rows += [ResultRow(f'{name} [{prefix}]', values, data=data)
              for prefix, values in groups.items()]
     return rows
 
@@ -116,7 +130,7 @@ def paper_rows() -> list[ResultRow]:
         rows.append(
             ResultRow(entry['name'], dict(entry['values']),
                       quoted=f'{PAPER_CITATION}, {entry["table"]}',
-                      extra=extra))
+                      extra=extra, data=PAPER_DATA))
     return rows
 
 
@@ -188,11 +202,39 @@ def comparison_markdown(rows: Sequence[ResultRow],
                   '- Δm = 100/T Σᵢ sᵢ (Mᵢ − Bᵢ)/Bᵢ over the T metrics of '
                   'Tables 2 and 3 that both rows report; sᵢ = +1 where higher '
                   'is better, −1 where lower is better (Maninis et al., CVPR '
-                  '2019; Vandenhende et al., TPAMI 2021).', '']
+                  '2019; Vandenhende et al., TPAMI 2021).',
+                  *data_notes(rows, baseline), '']
     if any(row.quoted for row in rows):
         parts += [f'Rows marked *(quoted)* are copied from {PAPER_CITATION}, '
                   'not computed here.', '']
     return '\n'.join(parts)
+
+
+def data_notes(rows: Sequence[ResultRow], baseline: str) -> list[str]:
+    """Lines saying which rows Delta_m compares and which it leaves out."""
+    base = next(row for row in rows if row.name == baseline)
+    notes = [f'- Δm only between rows on the same test data as {baseline} '
+             f'({base.data or "not recorded"}).']
+    others: dict[Optional[str], list[ResultRow]] = {}
+    for row in rows_on_other_data(rows, baseline):
+        others.setdefault(row.data, []).append(row)
+    for data, group in others.items():
+        if data == PAPER_DATA and all(row.quoted for row in group):
+            notes.append("- No Δm for the paper's quoted rows, shown for "
+                         f'reference only: they are on {PAPER_DATA}.')
+        elif data is None:
+            notes.append(f'- No Δm for {", ".join(r.name for r in group)}: '
+                         'metrics.json records no test data (make_report.py'
+                         ' --data LABEL names it).')
+        else:
+            notes.append(f'- No Δm for {", ".join(r.name for r in group)}: '
+                         f'tested on {data}.')
+    if base.data is None and any(row.data is None and row.name != baseline
+                                 for row in rows):
+        notes.append('- The runs without recorded test data are assumed to '
+                     'share one data set (make_report.py --data LABEL names '
+                     'it).')
+    return notes
 
 
 def run_report_markdown(metrics: Mapping[str, Any],
@@ -210,12 +252,22 @@ def run_report_markdown(metrics: Mapping[str, Any],
 
 
 def write_run_report(out_dir: str, metrics: Mapping[str, Any],
-                     name: str = 'this run') -> dict[str, str]:
+                     name: str = 'this run',
+                     data_root: Optional[str] = None) -> dict[str, str]:
     """Write metrics.json, report.md and report.csv of one run.
+
+    Args:
+        out_dir: folder to write into.
+        metrics: the evaluator's output.
+        name: the run's name in the report.
+        data_root: the test set's DATA_ROOT, recorded in metrics.json as
+            ``data_root`` (absolute) so that reports compare like with like.
 
     Returns:
         Paths written, keyed ``'json'``, ``'markdown'``, ``'csv'``.
     """
+    if data_root is not None:
+        metrics = {**metrics, DATA_KEY: osp.abspath(data_root)}
     paths = dict(json=osp.join(out_dir, METRICS_FILE),
                  markdown=osp.join(out_dir, 'report.md'),
                  csv=osp.join(out_dir, 'report.csv'))
@@ -228,14 +280,17 @@ def write_run_report(out_dir: str, metrics: Mapping[str, Any],
 
 def compare_runs(runs: Mapping[str, Mapping[str, Any]],
                  paper: bool = False,
-                 baseline: Optional[str] = None) -> tuple[str, str]:
+                 baseline: Optional[str] = None,
+                 data: Optional[str] = None) -> tuple[str, str]:
     """Several runs side by side (and the paper's rows if ``paper``).
 
     Args:
         runs: run name -> its metrics (as in metrics.json).
         paper: add the paper's quoted Table 2 / Table 3 rows.
         baseline: name of a row (a run, ``RUN [PREFIX]`` or a quoted row)
-            for Delta_m.
+            for Delta_m, computed only over rows on its test data.
+        data: test data of every run, overriding the recorded
+            ``data_root`` (``PAPER_DATA`` puts NYU runs beside the paper's).
 
     Returns:
         ``(markdown, csv)`` texts.
@@ -243,7 +298,7 @@ def compare_runs(runs: Mapping[str, Mapping[str, Any]],
     rows: list[ResultRow] = []
     conventions = []
     for name, metrics in runs.items():
-        rows += rows_from_metrics(name, metrics)
+        rows += rows_from_metrics(name, metrics, data)
         conventions += [f'{name}, {sentence}'
                         for sentence in depth_conventions(metrics)]
     if paper:

@@ -59,12 +59,16 @@ class ResultRow:
         quoted: citation if the numbers are copied from a publication, None
             for results computed by this code.
         extra: free-form columns for CSV (e.g. the paper's input type).
+        data: the test data the numbers come from (a DATA_ROOT or a label);
+            Delta_m compares only rows with equal ``data``. None = not
+            recorded (older metrics.json).
     """
 
     name: str
     values: dict[str, Optional[float]]
     quoted: Optional[str] = None
     extra: dict[str, str] = field(default_factory=dict)
+    data: Optional[str] = None
 
     def has_any(self, keys: Sequence[str]) -> bool:
         """Whether at least one of ``keys`` has a finite value."""
@@ -113,7 +117,8 @@ def table3_markdown(rows: Sequence[ResultRow], digits: int = 1) -> str:
 
 def gains_over(rows: Sequence[ResultRow], baseline: str
                ) -> dict[str, tuple[float, int]]:
-    """Delta_m (percent, metrics used) of every row over the named row.
+    """Delta_m (percent, metrics used) over the named row of every other row
+    on the same test data (equal ``data``); rows on other data are left out.
 
     Raises:
         KeyError: no row is called ``baseline`` (lists the names).
@@ -122,11 +127,18 @@ def gains_over(rows: Sequence[ResultRow], baseline: str
     if baseline not in by_name:
         raise KeyError(f'baseline {baseline!r} is not one of the rows: '
                        f'{", ".join(by_name)}')
-    base = by_name[baseline].values
+    base = by_name[baseline]
     return {
-        row.name: multitask_gain(row.values, base, HIGHER_IS_BETTER)
-        for row in rows if row.name != baseline
+        row.name: multitask_gain(row.values, base.values, HIGHER_IS_BETTER)
+        for row in rows if row.name != baseline and row.data == base.data
     }
+
+
+def rows_on_other_data(rows: Sequence[ResultRow], baseline: str
+                       ) -> list[ResultRow]:
+    """The rows whose test data differs from the baseline row's."""
+    base = next(row for row in rows if row.name == baseline)
+    return [row for row in rows if row.data != base.data]
 
 
 def gains_markdown(rows: Sequence[ResultRow], baseline: str) -> str:
@@ -142,12 +154,14 @@ def gains_markdown(rows: Sequence[ResultRow], baseline: str) -> str:
 
 def rows_csv(rows: Sequence[ResultRow],
              gains: Optional[Mapping[str, tuple[float, int]]] = None) -> str:
-    """One CSV line per method: name, source, every metric, [Delta_m].
+    """One CSV line per method: name, source, data, every metric, [Delta_m].
 
-    Missing values are empty cells; numbers are written in full precision.
+    Missing values are empty cells (so is Delta_m of a row on other data
+    than the baseline); numbers are written in full precision.
     """
     extra_keys = sorted({key for row in rows for key in row.extra})
-    header = ['method', 'source', *extra_keys, *TABLE2_KEYS, *TABLE3_KEYS]
+    header = ['method', 'source', 'data', *extra_keys, *TABLE2_KEYS,
+              *TABLE3_KEYS]
     if gains is not None:
         header += ['delta_m_percent', 'delta_m_num_metrics']
     buffer = io.StringIO()
@@ -155,7 +169,8 @@ def rows_csv(rows: Sequence[ResultRow],
     writer.writerow(header)
     for row in rows:
         line = [row.name, f'quoted: {row.quoted}' if row.quoted else
-                'this code', *(row.extra.get(key, '') for key in extra_keys)]
+                'this code', row.data or '',
+                *(row.extra.get(key, '') for key in extra_keys)]
         line += [_csv_number(row.values.get(key))
                  for key in TABLE2_KEYS + TABLE3_KEYS]
         if gains is not None:

@@ -1,6 +1,7 @@
 """tools/make_report.py: runs side by side, files written, one-line errors."""
 import csv
 import importlib.util
+import json
 import os
 import os.path as osp
 import subprocess
@@ -46,6 +47,30 @@ def test_side_by_side_markdown_and_csv(tmp_path):
         pytest.approx(100 / 3 * (0.9 / 36.0))
     assert float(lines['Unary-Sem+Depth']['rmse']) == 0.8
     assert 'Eigen and Fergus [7]' in lines
+
+
+def test_gain_only_between_runs_on_the_same_data(tmp_path):
+    rooms = write_run(tmp_path / 'a', 40.0)
+    cue = write_run(tmp_path / 'b', 44.0)
+    for folder, data in ((rooms, '/d/rooms'), (cue, '/d/depth_cue')):
+        path = osp.join(folder, 'metrics.json')
+        metrics = json.loads(open(path).read())
+        write_metrics_json(path, dict(metrics, data_root=data))
+    markdown, csv_text = load_tool().main([
+        f'A={rooms}', f'B={cue}', '--paper', '--baseline', 'A'])
+    lines = {line['method']: line for line in
+             csv.DictReader(csv_text.splitlines())}
+    assert lines['B']['delta_m_percent'] == ''
+    assert lines['B']['data'] == '/d/depth_cue'
+    assert '- No Δm for B: tested on /d/depth_cue.' in markdown
+    assert "No Δm for the paper's quoted rows" in markdown
+    # --data says both were tested on the same data
+    _, csv_text = load_tool().main([f'A={rooms}', f'B={cue}', '--baseline',
+                                    'A', '--data', 'mine'])
+    lines = {line['method']: line for line in
+             csv.DictReader(csv_text.splitlines())}
+    assert float(lines['B']['delta_m_percent']) == \
+        pytest.approx(100 / 3 * 0.1)
 
 
 def test_print_without_out(tmp_path, capsys):

@@ -94,6 +94,7 @@ def test_writes_metrics_report_and_figures(tmp_path):
     assert conventions['num_pixels'] == valid_pixels
     assert 0 <= saved['sem/aAcc'] <= 100
     assert len(saved['sem/per_class_iou']) == 40
+    assert saved['data_root'] == str(tmp_path / 'data')  # for make_report
     report = (out / 'report.md').read_text()
     assert '## Table 2: depth estimation' in report
     assert f'| RMSE (linear) | {saved["depth/rmse"]:.3f} | lower |' in report
