@@ -9,6 +9,8 @@ from .utils import check_mmcv_ops
 check_mmcv_ops()
 
 from . import apis, datasets, engine, evaluation, models, visualization  # noqa: E402,F401,I001
+# the jointdepthseg:: config scope (configs of other projects inherit ours)
+from . import registry  # noqa: E402,F401
 
 __version__ = '0.1.0'
 __all__ = ['apis', 'datasets', 'engine', 'evaluation', 'models', 'visualization',

@@ -1,9 +1,17 @@
 """Predict labels and depth for images with a trained model.
 
     python tools/infer.py CONFIG CHECKPOINT IMAGES... --out DIR [--device cpu]
+        [--scale LONG SHORT]
 
-IMAGES are image files or folders of them (not searched recursively). For
-each image NAME.EXT it writes, in DIR:
+IMAGES are image files or folders of them (not searched recursively), of any
+size, from any camera. Each is resized, keeping its aspect ratio, to the scale
+the model was trained at (the config's ``inference_scale``: (640, 480) for the
+NYU configs, (160, 120) for the synthetic ones; ``--scale`` overrides it) and
+the predictions are resized back to the photo's size, so the depth in metres
+does not depend on the photo's resolution. A config without
+``inference_scale`` (set to None) uses its test pipeline's own Resize step, or
+else runs the network at the photo's own size. For each image NAME.EXT it
+writes, in DIR:
 
 * ``NAME_labels.png``: 8-bit class indices (NYU-40: 0..39);
 * ``NAME_depth.png``: 16-bit depth in millimetres (models with a depth head);
@@ -35,7 +43,9 @@ WHITE = 255
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Predict labels and depth for images; writes '
+        description='Predict labels and depth for photos of any size; each is '
+        "resized to the config's inference_scale (aspect ratio kept) for the "
+        "network and the predictions come back at the photo's size; writes "
         'NAME_labels.png, NAME_depth.png and NAME_panel.png per image.')
     parser.add_argument('config', help='model config file (.py)')
     parser.add_argument('checkpoint', help='checkpoint file (.pth)')
@@ -44,7 +54,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--device', default='cpu',
                         help="torch device, e.g. 'cpu' or 'cuda:0'")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--scale', nargs=2, type=int, metavar=('LONG', 'SHORT'),
+        help='resize each photo (aspect ratio kept, smaller ones enlarged) to '
+        'the largest size whose long edge is at most LONG and short edge at '
+        "most SHORT pixels before the network, instead of the config's "
+        'inference_scale (e.g. 640 480 for a model trained on 480x640 NYU '
+        'images)')
+    args = parser.parse_args(argv)
+    if args.scale is not None and min(args.scale) < 1:
+        parser.error(f'--scale needs two positive integers, got {args.scale}')
+    return args
 
 
 def list_images(inputs: Sequence[str]) -> List[str]:
@@ -162,10 +182,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     from mmengine.utils import ProgressBar
 
     from jointdepthseg.apis import inference, init_model
-    from jointdepthseg.apis.inference import read_image_bgr
+    from jointdepthseg.apis.pipeline import inference_pipeline, read_image_bgr
+    options = None if args.scale is None else {
+        'inference_scale': tuple(args.scale)}
     try:
-        model = init_model(args.config, args.checkpoint, device=args.device)
-    except RuntimeError as error:  # the checkpoint does not fit the config
+        model = init_model(args.config, args.checkpoint, device=args.device,
+                           cfg_options=options)
+        inference_pipeline(model.cfg)  # a bad scale stops before any image
+    except (RuntimeError, ValueError) as error:  # e.g. weights do not fit
         raise SystemExit(f'error: {error}') from None
     palette = model.dataset_meta['palette']
     progress = ProgressBar(len(images))

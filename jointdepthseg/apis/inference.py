@@ -9,8 +9,11 @@
     result.depth    # (H, W) float32 metres, None for a model without depth
 
 Works with any mmseg segmentor (``JointDepthSegmentor``, mmseg's
-``EncoderDecoder``, ...) on images of any size: predictions come back at the
-input image's size.
+``EncoderDecoder``, ...) on photos of any size and from any camera: the photo
+is resized (aspect ratio kept) to the scale the model was trained at, the
+config's ``inference_scale`` (see :mod:`jointdepthseg.apis.pipeline`), and the
+predictions come back at the photo's original size, so the depth in metres of
+a scene does not depend on the photo's resolution.
 """
 from __future__ import annotations
 
@@ -19,11 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
-import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from torch import nn
@@ -32,20 +33,15 @@ from mmseg.registry import MODELS
 
 from ..datasets.nyu_classes import NYU40_CLASSES, NYU40_PALETTE
 from ..engine import checkpoint_safe_globals
-
-ImageInput = Union[str, Path, np.ndarray]
+from .pipeline import ImageInput, inference_pipeline, read_image_bgr
 
 #: Longest list of mismatched weight names shown in an error.
 MAX_MESSAGE_CHARS = 600
 
-#: Transforms that read ground truth; inference has none, so they are dropped.
-ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadNYUAnnotations',
-                      'LoadDepthAnnotation', 'LoadBiomedicalAnnotation')
-
 
 @dataclass
 class JointPrediction:
-    """The predictions for one image, at the image's size (H, W).
+    """The predictions for one image, at the image's original size (H, W).
 
     Attributes:
         labels: (H, W) int64 class indices of the final (CRF-refined when the
@@ -139,45 +135,6 @@ def init_model(config: Union[str, Path, Config],
     return model
 
 
-def inference_pipeline(cfg: Config) -> Compose:
-    """The config's test pipeline for an in-memory BGR image, without labels.
-
-    The image loader becomes ``LoadImageFromNDArray`` (:func:`inference`
-    reads files itself) and every ground-truth loader is dropped. A config
-    without a test pipeline gets ``[LoadImageFromNDArray, PackSegInputs]``.
-    """
-    loader = cfg.get('test_dataloader') or {}
-    steps = (loader.get('dataset') or {}).get('pipeline') or \
-        cfg.get('test_pipeline') or [dict(type='PackSegInputs')]
-    kept = [dict(step) for step in steps
-            if step['type'] not in ANNOTATION_LOADERS
-            and not str(step['type']).startswith('LoadImageFrom')]
-    return Compose([dict(type='LoadImageFromNDArray')] + kept)
-
-
-def read_image_bgr(image: ImageInput) -> np.ndarray:
-    """A path (read in colour) or an (H, W, 3) uint8 RGB array -> BGR uint8.
-
-    The BGR order is what mmseg's ``LoadImageFromFile`` gives the training
-    pipeline; the data preprocessor turns it back into RGB.
-    """
-    if isinstance(image, (str, Path)):
-        if not osp.isfile(image):
-            raise FileNotFoundError(f'image file not found: {image}')
-        bgr = mmcv.imread(str(image), flag='color', channel_order='bgr')
-        if bgr is None:
-            raise ValueError(f'cannot decode image file: {image}')
-        return bgr
-    if not isinstance(image, np.ndarray):
-        raise TypeError('image must be a file path or an (H, W, 3) uint8 RGB '
-                        f'array, got {type(image).__name__}')
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 \
-            or image.shape[0] == 0 or image.shape[1] == 0:
-        raise ValueError('image array must be (H, W, 3) uint8 RGB, got shape '
-                         f'{image.shape} and dtype {image.dtype}')
-    return np.ascontiguousarray(image[..., ::-1])
-
-
 def inference(model: nn.Module,
               image: Union[ImageInput, Sequence[ImageInput]],
               return_probabilities: bool = False,
@@ -188,7 +145,8 @@ def inference(model: nn.Module,
     Args:
         model: from :func:`init_model` (needs ``model.cfg``).
         image: a file path or an (H, W, 3) uint8 RGB array of any size, or a
-            list of them.
+            list of them. It is resized to the config's ``inference_scale``
+            (keeping its aspect ratio) before the network, when one is set.
         return_probabilities: also return the (C, H, W) softmax of the final
             (refined, with a CRF) logits.
         batch_size: images per forward pass for a list; images whose
@@ -196,7 +154,8 @@ def inference(model: nn.Module,
 
     Returns:
         A :class:`JointPrediction` for one image, a list (in input order) for
-        a list.
+        a list; labels, depth and probabilities at each image's original
+        (H, W), resized back bilinearly (logits and metres) by the segmentor.
     """
     if batch_size < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')

@@ -143,3 +143,45 @@ def test_missing_inputs_give_one_error_line(model_files, tmp_path):
     with pytest.raises(SystemExit, match='cannot decode image file'):
         infer.main([config, checkpoint, str(tmp_path / 'bad.png'), '--out',
                     str(tmp_path / 'o')])
+
+
+def test_scale_option_resizes_each_photo_and_writes_at_its_size(model_files,
+                                                                tmp_path):
+    config, checkpoint = model_files  # its inference_scale is None
+    rgb = random_rgb(40, 60, seed=5)
+    atomic_write_png(str(tmp_path / 'p.png'), rgb, rgb=True)
+    out = tmp_path / 'out'
+    infer.main([config, checkpoint, str(tmp_path / 'p.png'), '--out',
+                str(out), '--scale', '32', '24'])
+    scaled = init_model(config, checkpoint,
+                        cfg_options={'inference_scale': (32, 24)})
+    expected = inference(scaled, rgb)
+    labels = read(out / 'p_labels.png')
+    depth = read(out / 'p_depth.png')
+    assert labels.shape == depth.shape == (40, 60)
+    np.testing.assert_array_equal(labels, expected.labels)
+    np.testing.assert_array_equal(depth, metres_to_depth_png(expected.depth))
+    at_own_size = inference(init_model(config, checkpoint), rgb)
+    assert not np.array_equal(depth, metres_to_depth_png(at_own_size.depth))
+
+
+def test_bad_scales_are_refused_in_one_line(model_files, tmp_path):
+    config, checkpoint = model_files
+    image = tmp_path / 'img.png'
+    atomic_write_png(str(image), random_rgb(8, 8), rgb=True)
+    result = run_cli(config, checkpoint, str(image), '--out',
+                     str(tmp_path / 'o'), '--scale', '0', '24')
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        '--scale needs two positive integers, got [0, 24]')
+    own_resize = tmp_path / 'own_resize.py'
+    own_resize.write_text(
+        f'_base_ = [{config!r}]\n'
+        'test_dataloader = dict(dataset=dict(pipeline=[\n'
+        "    dict(type='LoadImageFromFile'),\n"
+        "    dict(type='Resize', scale=(32, 24), keep_ratio=True),\n"
+        "    dict(type='PackSegInputs')]))\n")
+    with pytest.raises(SystemExit, match='already resizes') as error:
+        infer.main([str(own_resize), checkpoint, str(image), '--out',
+                    str(tmp_path / 'o'), '--scale', '32', '24'])
+    assert '\n' not in str(error.value)

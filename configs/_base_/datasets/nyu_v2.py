@@ -3,6 +3,11 @@
 dataset_type = 'NYUv2Dataset'
 data_root = 'data/nyu_v2'
 crop_size = (513, 513)  # Sec. 4; taller than 480, the preprocessor pads it
+# Inference only (jointdepthseg.apis, tools/infer.py): a photo of another size
+# is resized to the scale the model learned, (long edge, short edge) in pixels,
+# aspect ratio kept (mmcv's Resize, keep_ratio=True); predictions come back at
+# the photo's size. Evaluation reads the 480x640 test images as they are.
+inference_scale = (640, 480)
 # raw_depth_path lets the figures show the Kinect holes.
 meta_keys = ('img_path', 'seg_map_path', 'depth_map_path', 'raw_depth_path',
              'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',

@@ -3,6 +3,9 @@
 # component is exercised as on the real data; sized for 2 CPU cores.
 dataset_type = 'NYUv2Dataset'
 data_root = 'data/synthetic'
+# Inference only (jointdepthseg.apis, tools/infer.py): photos are resized to
+# the rooms' scale, (long edge, short edge), aspect ratio kept (as nyu_v2.py).
+inference_scale = (160, 120)
 meta_keys = ('img_path', 'seg_map_path', 'depth_map_path', 'raw_depth_path',
              'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
              'flip_direction', 'reduce_zero_label')
