@@ -104,6 +104,10 @@ def test_one_training_step(name, data_root):
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
+    # A step that shows in float32 for every parameter: some gradients are
+    # ~1e-8 here (ASPP's image pool on a batch of 2), below what the NYU
+    # rate (2.46e-4, practically no weight decay) moves in one step.
+    cfg.optim_wrapper.optimizer.lr = 1.0
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     optim_wrapper.zero_grad()
     data = model.data_preprocessor(load_batch(cfg, 'train_dataloader', 2),

@@ -11,7 +11,10 @@ meta_keys = ('img_path', 'seg_map_path', 'depth_map_path', 'raw_depth_path',
              'flip_direction', 'reduce_zero_label')
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadNYUAnnotations'),
+    # Depth target: the exact rendered depth (depths/). Unlike NYU's
+    # in-painted maps it invents nothing, so the rooms keep it; raw_depths/
+    # (Kinect-like holes and noise) trains as NYU does with depth_source='raw'.
+    dict(type='LoadNYUAnnotations', depth_source='inpainted'),
     # Sec. 4.1's augmentation online: zoom crops (depth / zoom) and mirrors
     dict(type='RandomZoomCrop', zoom_range=(1.0, 1.3), prob=0.5),
     dict(type='RandomFlip', prob=0.5),

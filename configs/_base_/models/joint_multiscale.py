@@ -33,9 +33,14 @@ model = dict(
         loss_decode=dict(type='ScaleInvariantLoss', lam=1.0,
                          loss_weight=2.0)),  # exactly Eq. 4
     # refiner: none here; stage 3 adds refiner=dict(type='DenseCRF', ...)
-    # lambda of Eq. 1. The paper's 1e-6 multiplies a loss summed over the
-    # 513x513 = 263169 pixels of a crop; our cross entropy is a mean over
-    # pixels, so the same balance is 1e-6 * 263169 ~= 0.26.
-    sem_loss_weight=0.26,
+    # lambda of Eq. 1. The paper's 1e-6 multiplies a cross entropy summed
+    # over the N labelled pixels of a crop; ours is a mean over them, so the
+    # same balance is 1e-6 * N. The 0.26 used before assumed N = 513 * 513 =
+    # 263,169, padding included; a 513x513 crop of a 480x640 frame holds at
+    # most 480 * 513 = 246,240 labelled pixels (fewer: NYU leaves some
+    # unlabelled; jointdepthseg/engine/caffe_lr.py measures it), so
+    # lambda = 1e-6 * 246240 = 0.246, the same N as the learning rate
+    # (the schedule, ../schedules/sgd_poly.py).
+    sem_loss_weight=0.246,
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

@@ -1,8 +1,9 @@
 from .augment_transforms import RandomZoomCrop
 from .depth_targets import DepthTrainingTarget, make_depth_training_target
+from .formatting import PackJointSegInputs
 from .loading import LoadNYUAnnotations
 
 __all__ = [
-    'DepthTrainingTarget', 'LoadNYUAnnotations', 'RandomZoomCrop',
-    'make_depth_training_target'
+    'DepthTrainingTarget', 'LoadNYUAnnotations', 'PackJointSegInputs',
+    'RandomZoomCrop', 'make_depth_training_target'
 ]

@@ -35,14 +35,15 @@ class RandomZoomCrop(BaseTransform):
     Args:
         zoom_range: (min, max) magnification, 1 <= min <= max.
         prob: probability of zooming at all.
-        depth_keys: keys holding depth in metres, (H, W) float.
+        depth_keys: keys holding depth in metres, (H, W) float: the ground
+            truth and the measured depth a CRF may read.
     """
 
     def __init__(
         self,
         zoom_range: tuple[float, float] = (1.0, 1.5),
         prob: float = 1.0,
-        depth_keys: tuple[str, ...] = ('gt_depth_map', )
+        depth_keys: tuple[str, ...] = ('gt_depth_map', 'measured_depth_map')
     ) -> None:
         super().__init__()
         low, high = zoom_range

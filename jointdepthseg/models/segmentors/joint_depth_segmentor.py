@@ -4,7 +4,9 @@ optional CRF refiner, trained with ``lambda * L_sem + L_depth`` (Eq. 1).
 Stage 1 of the paper is this segmentor without ``depth_head`` (L_sem only);
 stage 2 adds the depth head; stage 3 adds ``refiner=dict(type='DenseCRF', ...)``,
 which refines the semantic logits with the image and the (detached) estimated
-depth, and whose output's cross entropy joins the loss.
+depth, and whose output's cross entropy joins the loss. With
+``crf_depth_source='measured'`` the CRF reads the measured (Kinect) depth
+instead, its holes filled with the estimate (``crf_depth.py``): RGB-D input.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          SampleList, add_prefix)
 
+from .crf_depth import (CRF_DEPTH_SOURCES, fill_depth_holes,
+                        stack_measured_depth)
 from .postprocess import restore_original_size
 
 
@@ -42,6 +46,11 @@ class JointDepthSegmentor(BaseSegmentor):
             semantics only).
         refiner: ``dict(type='DenseCRF', ...)`` or None. Called as
             ``refiner(seg_logits, image_rgb_0_255, depth_m_detached)``.
+        crf_depth_source: the depth the refiner reads, (B, 1, H, W) metres:
+            ``'estimate'`` (the paper: the depth head's output) or
+            ``'measured'`` (each data sample's ``measured_depth_map``, the
+            Kinect depth padded like the image, with its holes (0) filled by
+            the estimate; needs a refiner and a depth head).
         neck: optional mmseg neck between backbone and heads.
         sem_loss_weight: lambda of Eq. 1, multiplies the semantic losses (the
             unary one and the CRF one).
@@ -59,6 +68,7 @@ class JointDepthSegmentor(BaseSegmentor):
                  neck: OptConfigType = None,
                  sem_loss_weight: float = 1.0,
                  refiner_loss_weight: float = 1.0,
+                 crf_depth_source: str = 'estimate',
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -76,6 +86,18 @@ class JointDepthSegmentor(BaseSegmentor):
         self.out_channels = self.decode_head.out_channels
         self.sem_loss_weight = sem_loss_weight
         self.refiner_loss_weight = refiner_loss_weight
+        if crf_depth_source not in CRF_DEPTH_SOURCES:
+            raise ValueError(f'JointDepthSegmentor: crf_depth_source must be '
+                             f'one of {CRF_DEPTH_SOURCES}, got '
+                             f'{crf_depth_source!r}')
+        if crf_depth_source == 'measured' and not (self.with_refiner and
+                                                   self.with_depth_head):
+            raise ValueError(
+                "JointDepthSegmentor: crf_depth_source='measured' feeds the "
+                "refiner's depth kernel and fills the Kinect holes with the "
+                'estimated depth, so it needs both a refiner and a '
+                'depth_head')
+        self.crf_depth_source = crf_depth_source
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         mode = (test_cfg or {}).get('mode', 'whole')
@@ -108,12 +130,17 @@ class JointDepthSegmentor(BaseSegmentor):
             return inputs * preprocessor.std + preprocessor.mean
         return inputs
 
-    def _forward_heads(self, inputs: Tensor) -> dict:
+    def _forward_heads(self, inputs: Tensor,
+                       data_samples: Optional[SampleList] = None) -> dict:
         """Runs the network. Every map is at the input size (B, ., H, W).
+
+        ``data_samples`` are needed only with ``crf_depth_source='measured'``
+        (their ``measured_depth_map``).
 
         Returns a dict with ``seg_logits`` (unaries), ``bin_logits`` and
         ``depth`` (metres) when there is a depth head, and ``refined_logits``
-        when there is a refiner.
+        and ``crf_depth`` (metres, what the refiner read, or None) when there
+        is a refiner.
         """
         features = self.extract_feat(inputs)
         size = inputs.shape[2:]
@@ -125,11 +152,17 @@ class JointDepthSegmentor(BaseSegmentor):
             depth = self.depth_head.logits_to_depth(bin_logits)
             outputs.update(bin_logits=bin_logits, depth=depth)
         if self.with_refiner:
-            # The CRF takes the estimated depth as a given modality: no
-            # gradient flows into the depth head through it (Sec. 3.4).
+            # The CRF takes the depth as a given modality: no gradient flows
+            # into the depth head through it (Sec. 3.4).
+            crf_depth = None if depth is None else depth.detach()
+            if self.crf_depth_source == 'measured':
+                measured = stack_measured_depth(data_samples, inputs.shape[0],
+                                                tuple(size), crf_depth)
+                crf_depth = fill_depth_holes(measured, crf_depth)
+            outputs['crf_depth'] = crf_depth
             outputs['refined_logits'] = self.refiner(
                 outputs['seg_logits'], self.image_rgb_0_255(inputs),
-                None if depth is None else depth.detach())
+                crf_depth)
         return outputs
 
     def _to_size(self, maps: Tensor, size) -> Tensor:
@@ -139,13 +172,17 @@ class JointDepthSegmentor(BaseSegmentor):
                       align_corners=self.align_corners)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list) -> Tensor:
-        """Final semantic logits (refined if there is a refiner), input size."""
+        """Final semantic logits (refined if there is a refiner), input size.
+
+        Not for ``crf_depth_source='measured'``, whose depth comes with the
+        data samples: use ``predict``.
+        """
         outputs = self._forward_heads(inputs)
         return outputs.get('refined_logits', outputs['seg_logits'])
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Eq. 1: ``lambda * L_sem (+ lambda * w * L_crf) + L_depth``."""
-        outputs = self._forward_heads(inputs)
+        outputs = self._forward_heads(inputs, data_samples)
         losses = dict()
         sem = self.decode_head.loss_by_feat(outputs['seg_logits'], data_samples)
         losses.update(add_prefix(scale_losses(sem, self.sem_loss_weight),
@@ -174,7 +211,7 @@ class JointDepthSegmentor(BaseSegmentor):
                 SegDataSample(metainfo=dict(
                     img_shape=inputs.shape[2:], ori_shape=inputs.shape[2:]))
                 for _ in range(inputs.shape[0])]
-        outputs = self._forward_heads(inputs)
+        outputs = self._forward_heads(inputs, data_samples)
         final_logits = outputs.get('refined_logits', outputs['seg_logits'])
         for index, sample in enumerate(data_samples):
             meta = sample.metainfo
@@ -198,6 +235,6 @@ class JointDepthSegmentor(BaseSegmentor):
     def _forward(self, inputs: Tensor,
                  data_samples: Optional[SampleList] = None) -> tuple:
         """Tensor mode: (final seg logits, depth in metres or None), input size."""
-        outputs = self._forward_heads(inputs)
+        outputs = self._forward_heads(inputs, data_samples)
         return (outputs.get('refined_logits', outputs['seg_logits']),
                 outputs.get('depth'))

@@ -1,0 +1,88 @@
+"""The depth the CRF's depth kernel k2 reads (Eq. 7): estimated or measured.
+
+The paper feeds the CRF the network's estimate (Sec. 3.4). NYU users also
+have the Kinect's measured depth at test time (RGB-D input); its holes
+(0: no reading) are filled with the network's estimate:
+
+* the estimate is the best depth we have for a pixel the sensor missed, in
+  the same unit (metres), and it exists everywhere;
+* valid readings are used unchanged, so where the sensor works the CRF sees
+  the measurement, and a frame that is all holes gives exactly the paper's
+  estimate-fed CRF;
+* k2 keeps every pixel, so its normalised messages (CRF-RNN's kernel sum)
+  stay defined at holes, which a "hole = far away" depth would leave with
+  only their own message (their label would reinforce itself).
+
+Its cost: at a hole's border the filled map can jump between the estimate
+and the reading where the scene has no edge; Kinect holes mostly lie on
+depth edges (projector shadows, mixed pixels), where k2 should cut anyway.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+#: ``JointDepthSegmentor(crf_depth_source=...)`` choices.
+CRF_DEPTH_SOURCES = ('estimate', 'measured')
+#: The data-sample field that carries the measured depth.
+MEASURED_DEPTH_FIELD = 'measured_depth_map'
+
+
+def fill_depth_holes(measured_m: Tensor, fill_m: Tensor) -> Tensor:
+    """The measured depth with its holes replaced by ``fill_m``.
+
+    Args:
+        measured_m: (B, 1, H, W) metres; <= 0 or non-finite = hole.
+        fill_m: (B, 1, H, W) metres (the network's estimate).
+
+    Returns:
+        Tensor: (B, 1, H, W) metres, ``measured_m`` where it is valid, else
+        ``fill_m``.
+    """
+    if measured_m.shape != fill_m.shape:
+        raise ValueError(
+            f'fill_depth_holes: measured depth {tuple(measured_m.shape)} '
+            f'and fill {tuple(fill_m.shape)} differ in shape')
+    valid = torch.isfinite(measured_m) & (measured_m > 0)
+    return torch.where(valid, measured_m.to(fill_m.dtype), fill_m)
+
+
+def stack_measured_depth(data_samples: Optional[Sequence], num: int,
+                         size: tuple[int, int], like: Tensor) -> Tensor:
+    """The samples' ``measured_depth_map`` as one (B, 1, H, W) tensor.
+
+    Args:
+        data_samples: the batch's ``SegDataSample``s (after the data
+            preprocessor, which pads the measured depth like the image).
+        num: B, the batch size of the inputs.
+        size: (H, W) of the network input.
+        like: a tensor whose device and float dtype the result takes.
+
+    Raises:
+        ValueError: no samples, a sample without the field, or a map whose
+            size is not the input's.
+    """
+    how = ('load it with LoadNYUAnnotations(with_measured_depth=True) and '
+           'pack it with PackJointSegInputs')
+    if data_samples is None or len(data_samples) != num:
+        raise ValueError(
+            "JointDepthSegmentor(crf_depth_source='measured') needs the "
+            f'data samples with their {MEASURED_DEPTH_FIELD} ({how})')
+    depths = []
+    for index, sample in enumerate(data_samples):
+        if MEASURED_DEPTH_FIELD not in sample:
+            path = sample.metainfo.get('img_path', f'sample {index}')
+            raise ValueError(
+                f"{path}: no {MEASURED_DEPTH_FIELD}, which "
+                "JointDepthSegmentor(crf_depth_source='measured') feeds to "
+                f'the CRF; {how}')
+        depth = sample.get(MEASURED_DEPTH_FIELD).data
+        if tuple(depth.shape) != (1, *size):
+            raise ValueError(
+                f'{MEASURED_DEPTH_FIELD} of sample {index} has shape '
+                f'{tuple(depth.shape)}, expected (1, {size[0]}, {size[1]}) '
+                'like the padded input (use JointSegDataPreProcessor)')
+        depths.append(depth)
+    return torch.stack(depths).to(device=like.device, dtype=like.dtype)

@@ -1,0 +1,190 @@
+"""RGB-D input: JointDepthSegmentor(crf_depth_source='measured') feeds the
+CRF the measured depth in metres, its holes filled with the estimate."""
+import math
+
+import pytest
+import torch
+from mmengine.structures import PixelData
+from torch import nn
+
+import jointdepthseg  # noqa: F401
+from jointdepthseg.models.segmentors.crf_depth import fill_depth_holes
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from tests.models.tiny_models import tiny_segmentor_cfg
+
+SIZE = (20, 28)
+
+
+@MODELS.register_module(name='_TestDepthRecorder', force=True)
+class _TestDepthRecorder(nn.Module):
+    """Stand-in refiner: records the depth it is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(1.5))
+        self.depths = []
+
+    def forward(self, logits, image, depth=None):
+        self.depths.append(depth)
+        return logits * self.scale
+
+
+def measured_cfg(refiner=None, **kwargs):
+    cfg = tiny_segmentor_cfg(refiner=refiner or dict(
+        type='_TestDepthRecorder'), size=(32, 32), **kwargs)
+    cfg['crf_depth_source'] = 'measured'
+    return cfg
+
+
+def make_batch(batch=2, size=SIZE, measured=True, seed=0):
+    """Images, labels, ground truth and a measured depth with holes:
+    measured = 1 + 0.1 * (row + col) metres, 0 in every 4th column."""
+    generator = torch.Generator().manual_seed(seed)
+    inputs, samples = [], []
+    rows = torch.arange(size[0]).view(-1, 1)
+    cols = torch.arange(size[1]).view(1, -1)
+    depth = (1.0 + 0.1 * (rows + cols)).float()
+    depth[:, ::4] = 0.0
+    for index in range(batch):
+        inputs.append(torch.randint(0, 255, (3, *size), generator=generator,
+                                    dtype=torch.uint8))
+        sample = SegDataSample(metainfo=dict(
+            img_shape=size, ori_shape=size, img_path=f'img{index}.png'))
+        sample.gt_sem_seg = PixelData(
+            data=torch.randint(0, 6, (1, *size), generator=generator))
+        sample.gt_depth_map = PixelData(data=torch.full((1, *size), 3.0))
+        if measured:
+            sample.measured_depth_map = PixelData(data=depth[None] + index)
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples), depth
+
+
+def estimated_depth(model, inputs):
+    """The depth head's estimate at the input size, computed directly."""
+    features = model.extract_feat(inputs)
+    logits = model._to_size(model.depth_head(features), inputs.shape[2:])
+    return model.depth_head.logits_to_depth(logits)
+
+
+def test_fill_depth_holes_by_hand():
+    measured = torch.tensor([[[[0.0, 2.5], [math.nan, -1.0]]]])
+    fill = torch.tensor([[[[1.0, 7.0], [1.5, 0.5]]]])
+    torch.testing.assert_close(fill_depth_holes(measured, fill),
+                               torch.tensor([[[[1.0, 2.5], [1.5, 0.5]]]]))
+    with pytest.raises(ValueError, match='differ in shape'):
+        fill_depth_holes(measured, fill[..., :1])
+
+
+@pytest.mark.parametrize('training', [True, False])
+def test_refiner_reads_the_measured_depth_padded_and_hole_filled(training):
+    torch.manual_seed(0)
+    model = MODELS.build(measured_cfg())
+    model.eval()  # the same estimate in both calls below
+    if not training:  # test-time padding to 32 x 32, as the test_cfg does
+        model.data_preprocessor.test_cfg = dict(size=(32, 32))
+    batch, depth = make_batch()
+    data = model.data_preprocessor(batch, training=training)
+    assert data['inputs'].shape == (2, 3, 32, 32)
+    with torch.no_grad():
+        if training:
+            model.loss(**data)
+        else:
+            model.predict(**data)
+        estimate = estimated_depth(model, data['inputs'])
+    got = model.refiner.depths[-1]
+    assert got.shape == (2, 1, 32, 32) and not got.requires_grad
+    for index in range(2):
+        measured = depth + index  # metres, as loaded
+        inside = got[index, 0, :SIZE[0], :SIZE[1]]
+        valid = measured > 0
+        # the measurement where it is valid (metres, unchanged) ...
+        torch.testing.assert_close(inside[valid], measured[valid])
+        # ... and not the estimate there
+        assert (inside[valid] - estimate[index, 0, :SIZE[0], :SIZE[1]]
+                [valid]).abs().max() > 0.5
+        # holes and padding (0 = hole) take the estimate
+        hole = torch.ones(32, 32, dtype=torch.bool)
+        hole[:SIZE[0], :SIZE[1]] = ~valid
+        torch.testing.assert_close(got[index, 0][hole],
+                                   estimate[index, 0][hole])
+
+
+def test_preprocessor_pads_the_measured_depth_with_zero():
+    model = MODELS.build(measured_cfg())
+    batch, depth = make_batch(batch=1)
+    for training in (True, False):
+        model.data_preprocessor.test_cfg = dict(size=(32, 32))
+        data = model.data_preprocessor(make_batch(batch=1)[0], training)
+        sample = data['data_samples'][0]
+        measured = sample.measured_depth_map.data
+        assert measured.shape == (1, 32, 32)
+        torch.testing.assert_close(measured[0, :SIZE[0], :SIZE[1]], depth)
+        assert (measured[:, SIZE[0]:] == 0).all()
+        assert (measured[:, :, SIZE[1]:] == 0).all()
+        # the ground truth is padded for the loss only
+        gt_shape = (1, 32, 32) if training else (1, *SIZE)
+        assert tuple(sample.gt_depth_map.data.shape) == gt_shape
+
+
+def test_estimate_source_is_unchanged_and_ignores_the_measured_depth():
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_segmentor_cfg(
+        refiner=dict(type='_TestDepthRecorder'), size=(32, 32)))
+    model.eval()
+    data = model.data_preprocessor(make_batch()[0], training=True)
+    with torch.no_grad():
+        model.loss(**data)
+        estimate = estimated_depth(model, data['inputs'])
+    torch.testing.assert_close(model.refiner.depths[-1], estimate)
+
+
+def test_all_holes_give_exactly_the_estimate_fed_crf():
+    """With a real DenseCRF: a frame without readings is the paper's CRF;
+    a frame with readings changes the CRF's output."""
+    crf = dict(type='DenseCRF', num_classes=6, num_iters=3,
+               theta_alpha=8., theta_beta=20., theta_gamma=4.,
+               theta_zeta=0.3, theta_tau=1., filter_mode='exact')
+    torch.manual_seed(0)
+    measured_model = MODELS.build(measured_cfg(refiner=crf))
+    estimate_model = MODELS.build(tiny_segmentor_cfg(refiner=crf,
+                                                     size=(32, 32)))
+    estimate_model.load_state_dict(measured_model.state_dict())
+    for model in (measured_model, estimate_model):
+        model.eval()
+    batch, _ = make_batch(batch=1)
+    for sample in batch['data_samples']:
+        sample.measured_depth_map.data.zero_()
+    with torch.no_grad():
+        holes = measured_model.test_step(batch)[0].seg_logits.data
+        paper = estimate_model.test_step(make_batch(batch=1)[0])[0]
+        readings = measured_model.test_step(make_batch(batch=1)[0])[0]
+    torch.testing.assert_close(holes, paper.seg_logits.data)
+    assert (readings.seg_logits.data - holes).abs().max() > 1e-3
+
+
+def test_missing_measured_depth_is_a_clear_error():
+    model = MODELS.build(measured_cfg())
+    batch, _ = make_batch(measured=False)
+    data = model.data_preprocessor(batch, training=True)
+    with pytest.raises(ValueError, match=r'img0\.png: no measured_depth_map'
+                       r'.*with_measured_depth=True'):
+        model.loss(**data)
+    model.eval()
+    with torch.no_grad():
+        with pytest.raises(ValueError, match='sample 0: no measured_depth'):
+            model.predict(data['inputs'])  # without data samples
+        with pytest.raises(ValueError, match='needs the data samples'):
+            model._forward(data['inputs'])  # tensor mode, none given
+
+
+@pytest.mark.parametrize('change, match', [
+    (dict(refiner=None), 'needs both a refiner and a depth_head'),
+    (dict(depth_head=None), 'needs both a refiner and a depth_head'),
+    (dict(crf_depth_source='kinect'), 'must be one of'),
+])
+def test_bad_crf_depth_source_settings_are_refused(change, match):
+    cfg = measured_cfg()
+    cfg.update(change)
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(cfg)
