@@ -149,9 +149,9 @@ def depth_conventions(metrics: Mapping[str, Any]) -> list[str]:
             f'images ({value.get("num_pixels")} valid pixels; '
             f'{value.get("num_images_without_valid_depth")} images without '
             f'valid depth left out), ground truth d* = the test pipeline\'s '
-            "depth map (NYU's in-painted depths/ in our configs, as Eigen et "
-            'al.; the NYU configs train on the raw Kinect depth, holes '
-            f'ignored) with {value.get("min_depth_m")} '
+            "depth map (depths/ in our configs: NYU's in-painted maps, as "
+            'Eigen et al.; the NYU configs train on the raw Kinect depth, '
+            f'holes ignored) with {value.get("min_depth_m")} '
             f'm < d* < {value.get("max_depth_m")} m, predictions clamped to '
             f'that range, {crop} the Eigen crop [45:471, 41:601]; '
             'rmse_log_si = sqrt(mean((g - mean g)²)), g = log d - log d*, '
