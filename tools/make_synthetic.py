@@ -3,10 +3,13 @@
 Example::
 
     python tools/make_synthetic.py --out data/synthetic \
-        --num-train 200 --num-test 50 --seed 0 --size 240x320
+        --num-train 200 --num-test 50 --seed 0 --size 240x320 \
+        [--variant depth-cue]
 
 Writes ``{images,labels40,depths,raw_depths}/{train,test}/NNNN.png`` with the
-NYU-40 class ids, like ``tools/convert_nyu.py``. See docs/data.md.
+NYU-40 class ids, like ``tools/convert_nyu.py``, and ``synthetic_meta.json``
+(variant, seed, the depth-only pairs and their measured depth steps). See
+docs/data.md.
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ import argparse
 import re
 import sys
 
-from jointdepthseg.datasets.synthetic import generate_dataset
+from jointdepthseg.datasets.synthetic import (VARIANT_NAMES, generate_dataset,
+                                              read_metadata)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -65,6 +69,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--size', type=parse_size, default=(240, 320),
                         help='image size HEIGHTxWIDTH in pixels '
                         '(default: 240x320, half the Kinect resolution)')
+    parser.add_argument('--variant', choices=VARIANT_NAMES, default='rooms',
+                        help='rooms: every object draws its own material; '
+                        'depth-cue: pillow/sofa, pillow/bed and '
+                        'books/bookshelf share one material per image, so '
+                        'only depth separates them (default: rooms)')
     parser.add_argument('--workers', type=positive_int, default=1,
                         help='processes rendering in parallel; does not '
                         'change the output (default: 1)')
@@ -79,12 +88,21 @@ def main(argv: list[str] | None = None) -> int:
         names = generate_dataset(args.out, args.num_train, args.num_test,
                                  args.seed, size=args.size,
                                  progress=not args.no_progress,
-                                 workers=args.workers)
+                                 workers=args.workers, variant=args.variant)
     except (OSError, ValueError) as error:
         print(f'make_synthetic.py: error: {error}', file=sys.stderr)
         return 1
     print(f'\nwrote {len(names["train"])} train and {len(names["test"])} '
-          f'test samples of {args.size[0]}x{args.size[1]} to {args.out}')
+          f'{args.variant} samples of {args.size[0]}x{args.size[1]} to '
+          f'{args.out}')
+    for pair in read_metadata(args.out)['depth_only_pairs']:
+        step = pair['depth_step_m']
+        print(f'depth-only pair {pair["classes"][0]} / {pair["classes"][1]}:'
+              f' touches in {step["images"]} images, boundary depth step '
+              f'median {step["median"]} m (p10 {step["p10"]}, p90 '
+              f'{step["p90"]}), {step["fraction_ge_theta_zeta"]} of it '
+              f'>= 0.2 m; designed {step["design_min"]}-'
+              f'{step["design_max"]} m')
     return 0
 
 

@@ -328,7 +328,8 @@ def test_generate_dataset_is_deterministic_for_a_seed(tmp_path):
     generate_dataset(str(tmp_path / 'c'), 2, 1, seed=4, size=SMALL,
                      progress=False)
     a, b, c = (_read_all(str(tmp_path / x)) for x in 'abc')
-    assert len(a) == 4 * 3 and a == b  # same bytes, any worker count
+    assert len(a) == 4 * 3 + 1 and a == b  # same bytes, any worker count
+    assert 'synthetic_meta.json' in a
     assert a.keys() == c.keys()
     assert all(a[k] != c[k] for k in a if k.startswith(IMAGE_DIR))
 

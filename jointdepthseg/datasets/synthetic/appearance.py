@@ -23,8 +23,10 @@ family                        classes that use it
 ``clutter``                   small unlabeled objects (label 255)
 ============================  =========================================
 
-Each object draws its own sample, so a pillow is not the same colour as its
-sofa: it is a colour that could equally have been a sofa's.
+In the ``rooms`` variant each object draws its own sample, so a pillow is not
+the same colour as its sofa: it is a colour that could equally have been a
+sofa's. The ``depth-cue`` variant draws ``upholstery`` and ``shelf`` once per
+image, so a pillow *is* its sofa's material (``variants.py``).
 """
 from __future__ import annotations
 

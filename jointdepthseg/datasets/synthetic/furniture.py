@@ -7,8 +7,9 @@ free). Wall frame: ``a`` along the wall, ``y`` up, ``n`` out into the room
 (see ``scene.py``); free-standing pieces use the ``'front'`` wall's frame.
 
 Geometry that makes depth matter (see ``appearance.py`` for the shared
-colours): sofa pillows stand 12-20 cm out from the backrest, bed pillows rise
-10-20 cm above the mattress.
+colours and ``variants.py`` for the ``depth-cue`` ranges): sofa pillows
+stand 12-20 cm (``rooms``) or 25-35 cm (``depth-cue``) out from the
+backrest, bed pillows rise 10-20 cm above the mattress.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import numpy as np
 
 from .appearance import sample_material
 from .scene import UNLABELED, SceneBuilder, class_id
+from .variants import (BED_HEADBOARD_M, BED_PILLOW_DEPTH_M,
+                       BED_PILLOW_WALL_GAP_M)
 
 
 def place_against_wall(b: SceneBuilder, rng: np.random.Generator, wall: str,
@@ -77,7 +80,8 @@ def place_free(b: SceneBuilder, rng: np.random.Generator, width: float,
 
 
 def add_bed(b: SceneBuilder, rng: np.random.Generator, wall: str):
-    """Bed (headboard, body, 1-2 pillows 10-20 cm above the mattress).
+    """Bed (headboard, body, 1-2 pillows 10-20 cm above the mattress, their
+    front face 32-49 cm in front of the headboard; ``variants.py``).
 
     Returns:
         ``(a0, a1)`` span along the wall, or None.
@@ -88,25 +92,27 @@ def add_bed(b: SceneBuilder, rng: np.random.Generator, wall: str):
     if a0 is None:
         return None
     bed = class_id('bed')
-    b.wall_box(wall, a0, a0 + width, 0, head, 0, 0.06, bed,
-               b.material(sample_material(rng, 'upholstery')))
-    b.wall_box(wall, a0, a0 + width, 0, top, 0.06, length, bed,
-               b.material(sample_material(rng, 'upholstery')))
+    b.wall_box(wall, a0, a0 + width, 0, head, 0, BED_HEADBOARD_M, bed,
+               b.family_material(rng, 'upholstery'))
+    b.wall_box(wall, a0, a0 + width, 0, top, BED_HEADBOARD_M, length, bed,
+               b.family_material(rng, 'upholstery'))
     count = 2 if width > 1.3 else 1
-    pillow = b.material(sample_material(rng, 'upholstery'))
+    pillow = b.family_material(rng, 'upholstery')
     slot = width / count
     for i in range(count):
         p_width = min(rng.uniform(0.45, 0.65), slot - 0.08)
         p0 = a0 + i * slot + (slot - p_width) / 2
-        n0 = rng.uniform(0.08, 0.15)
+        n0 = rng.uniform(*BED_PILLOW_WALL_GAP_M)
         b.wall_box(wall, p0, p0 + p_width, top, top + rng.uniform(0.1, 0.2),
-                   n0, n0 + rng.uniform(0.3, 0.4), class_id('pillow'), pillow)
+                   n0, n0 + rng.uniform(*BED_PILLOW_DEPTH_M),
+                   class_id('pillow'), pillow)
     return a0, a0 + width
 
 
 def add_sofa(b: SceneBuilder, rng: np.random.Generator, wall: str):
-    """Sofa (back, seat, arms) with 1-4 pillows 12-20 cm thick in front of
-    the backrest.
+    """Sofa (back, seat, arms) with 1-4 pillows 35-45 cm high on the seat,
+    leaning on the backrest: 12-20 cm thick in ``rooms``, 25-35 cm in
+    ``depth-cue`` (``b.variant``).
 
     Returns:
         ``(a0, a1, depth)`` or None.
@@ -119,7 +125,7 @@ def add_sofa(b: SceneBuilder, rng: np.random.Generator, wall: str):
     if a0 is None:
         return None
     a1, sofa = a0 + width, class_id('sofa')
-    cover = b.material(sample_material(rng, 'upholstery'))
+    cover = b.family_material(rng, 'upholstery')
     b.wall_box(wall, a0, a1, 0, back_h, 0, back_t, sofa, cover)
     b.wall_box(wall, a0 + arm_w, a1 - arm_w, 0, seat, back_t, depth, sofa,
                cover)
@@ -133,8 +139,8 @@ def add_sofa(b: SceneBuilder, rng: np.random.Generator, wall: str):
         p0 = a0 + arm_w + i * slot + rng.uniform(0, slot - p_width)
         b.wall_box(wall, p0, p0 + p_width, seat,
                    seat + rng.uniform(0.35, 0.45), back_t,
-                   back_t + rng.uniform(0.12, 0.2), class_id('pillow'),
-                   b.material(sample_material(rng, 'upholstery')))
+                   back_t + rng.uniform(*b.variant.sofa_pillow_thickness_m),
+                   class_id('pillow'), b.family_material(rng, 'upholstery'))
     return a0, a1, depth
 
 

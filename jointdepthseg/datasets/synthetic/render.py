@@ -46,12 +46,14 @@ def render_scene(scene: Scene, rng: np.random.Generator) -> dict:
 
 
 def render_room(rng: np.random.Generator,
-                size: tuple[int, int] = DEFAULT_SIZE) -> dict:
+                size: tuple[int, int] = DEFAULT_SIZE,
+                variant: str = 'rooms') -> dict:
     """Draw a random furnished room and render it.
 
     Args:
         rng: the only source of randomness (same state -> same arrays).
         size: ``(height, width)`` in pixels, any positive size.
+        variant: ``'rooms'`` or ``'depth-cue'`` (``variants.py``).
 
     Returns:
         dict with ``image``, ``labels``, ``depth``, ``raw_depth`` (see
@@ -61,4 +63,4 @@ def render_room(rng: np.random.Generator,
     if len(size) != 2 or min(size) < 1:
         raise ValueError(f'size must be (height, width) with both >= 1, '
                          f'got {size}')
-    return render_scene(sample_scene(rng, size), rng)
+    return render_scene(sample_scene(rng, size, variant), rng)

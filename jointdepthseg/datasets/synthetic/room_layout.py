@@ -13,7 +13,9 @@ furniture of one of four room types:
 
 then a door, a window, 1-3 extra pieces (cabinets, bookshelves, floor lamps,
 chairs) and 1-4 pictures. Furniture stands against the front, left and
-right walls (the back wall is behind the camera).
+right walls (the back wall is behind the camera). The variant
+(``variants.py``) sets which materials are shared and the pillow, headboard
+and book geometry.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from .furniture import (add_bed, add_cabinet, add_cabinet_at, add_chair,
                         add_television, occupy_if_free, place_against_wall,
                         place_free)
 from .scene import Room, Scene, SceneBuilder, class_id
+from .variants import get_variant
 from .wall_items import add_door, add_wall_panel, add_window
 
 ROOM_TYPES = ('bedroom', 'living_room', 'office', 'dining_room')
@@ -52,6 +55,19 @@ def add_shell(b: SceneBuilder, rng: np.random.Generator) -> None:
     b.quad(2, 0.0, (0, 0), (w, h), wall, paint)  # back
     b.quad(0, 0.0, (0, 0), (h, d), wall, paint)  # left
     b.quad(0, w, (0, 0), (h, d), wall, paint)  # right
+
+
+def distant_light_direction(light_position, camera_position,
+                            elevation_deg: float) -> np.ndarray:
+    """(3,) unit vector towards a distant light behind the camera:
+    horizontally from the ceiling light towards the camera, ``elevation_deg``
+    above the horizon."""
+    horizontal = np.asarray(camera_position, np.float64) - light_position
+    horizontal[1] = 0.0
+    horizontal /= max(np.linalg.norm(horizontal), 1e-9)
+    elevation = math.radians(elevation_deg)
+    return horizontal * math.cos(elevation) + np.array(
+        [0.0, math.sin(elevation), 0.0])
 
 
 def sample_camera(rng: np.random.Generator, room: Room,
@@ -244,20 +260,23 @@ _ROOM_BUILDERS = dict(bedroom=_bedroom, living_room=_living_room,
                       office=_office, dining_room=_dining_room)
 
 
-def sample_scene(rng: np.random.Generator, size: tuple[int, int]) -> Scene:
+def sample_scene(rng: np.random.Generator, size: tuple[int, int],
+                 variant: str = 'rooms') -> Scene:
     """A random furnished room and camera.
 
     Args:
         rng: the only source of randomness (same state -> same scene).
         size: image ``(height, width)`` in pixels.
+        variant: ``'rooms'`` or ``'depth-cue'`` (``variants.py``).
 
     Returns:
         The ``Scene``.
     """
+    spec = get_variant(variant)
     room = Room(width=rng.uniform(3.0, 4.8), depth=rng.uniform(3.0, 5.0),
                 height=rng.uniform(2.5, 3.0))
     camera = sample_camera(rng, room, size)
-    b = SceneBuilder(room)
+    b = SceneBuilder(room, variant=spec)
     cam_x, _, cam_z = camera.position
     b.floor_rects.append((cam_x - 0.5, 0.0, cam_x + 0.5, cam_z + 0.6))
     add_shell(b, rng)
@@ -273,5 +292,10 @@ def sample_scene(rng: np.random.Generator, size: tuple[int, int]) -> Scene:
         add_wall_panel(b, rng, wall, 'picture')
     light = np.array([rng.uniform(0.3, 0.7) * room.width, room.height - 0.05,
                       rng.uniform(0.3, 0.7) * room.depth])
+    direction = None
+    if spec.distant_light_elevation_deg is not None:
+        direction = distant_light_direction(
+            light, camera.position, spec.distant_light_elevation_deg)
     return Scene(camera, b.primitives, b.materials, light,
-                 kinect_max_range_m=rng.uniform(5.5, 8.0))
+                 kinect_max_range_m=rng.uniform(5.5, 8.0),
+                 light_direction=direction)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..nyu_classes import IGNORE_INDEX, NYU40_CLASSES
-from .appearance import Material
+from .appearance import Material, sample_material
 from .camera import PinholeCamera
+from .variants import VARIANTS, Variant
 
 
 def class_id(name: str) -> int:
@@ -115,6 +116,10 @@ class Scene:
         materials: ``primitive.material`` indexes this list.
         light_position: (3,) world metres of the ceiling light.
         kinect_max_range_m: depth beyond which the raw depth has holes.
+        light_direction: None for the point light at ``light_position``;
+            else a (3,) unit vector towards a distant light that replaces
+            it, so that every face with the same normal gets the same light
+            (``depth-cue``, see ``shading.irradiance``).
     """
 
     camera: PinholeCamera
@@ -122,6 +127,7 @@ class Scene:
     materials: list[Material]
     light_position: np.ndarray
     kinect_max_range_m: float = 8.0
+    light_direction: np.ndarray | None = None
 
 
 @dataclass
@@ -131,19 +137,34 @@ class SceneBuilder:
     Occupancy is kept as world floor rectangles ``(x0, z0, x1, z1)`` and as
     per-wall rectangles ``(a0, y0, a1, y1)``, so furniture does not overlap
     furniture, the door's swing area or the camera, and wall items do not
-    overlap each other or tall furniture.
+    overlap each other or tall furniture. ``variant`` says which material
+    families are shared within the image and holds the geometry ranges that
+    differ between variants (``variants.py``).
     """
 
     room: Room
+    variant: Variant = VARIANTS['rooms']
     primitives: list = field(default_factory=list)
     materials: list = field(default_factory=list)
     floor_rects: list = field(default_factory=list)
     wall_rects: dict = field(default_factory=dict)
+    shared_materials: dict = field(default_factory=dict)
 
     def material(self, material: Material) -> int:
         """Register a material; returns its index."""
         self.materials.append(material)
         return len(self.materials) - 1
+
+    def family_material(self, rng: np.random.Generator, family: str) -> int:
+        """Index of a material of ``family``: a new sample, or, for the
+        variant's ``shared_families``, the image's one sample of it (drawn
+        on first use)."""
+        if family not in self.variant.shared_families:
+            return self.material(sample_material(rng, family))
+        if family not in self.shared_materials:
+            self.shared_materials[family] = self.material(
+                sample_material(rng, family))
+        return self.shared_materials[family]
 
     def box(self, lo, hi, label: int, material: int) -> None:
         """Add a world-frame box (corners in any order)."""

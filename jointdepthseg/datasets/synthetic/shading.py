@@ -3,8 +3,10 @@
 No cast shadows and no inter-reflection: a pixel's radiance is its albedo
 times (ambient + a point light at the ceiling with Lambert's cosine law and a
 distance fall-off + a weak light at the camera), plus the material's
-emission. The image then gets an automatic exposure, a white-balance gain,
-vignetting and read + shot noise, and is quantised to 8 bits.
+emission. ``depth-cue`` scenes replace the point light by a distant light
+behind the camera, so that faces with the same normal get the same light.
+The image then gets an automatic exposure, a white-balance gain, vignetting
+and read + shot noise, and is quantised to 8 bits.
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ import numpy as np
 from .appearance import Material
 from .raycast import RayHits
 from .scene import Scene
+
+#: A distant light is as bright as the point light this far away, metres.
+DISTANT_LIGHT_DISTANCE_M = 2.5
 
 #: In-plane world axes used as texture coordinates, per face-normal axis.
 _TEXTURE_AXES = ((2, 1), (0, 2), (0, 1))
@@ -108,7 +113,8 @@ def surface_albedo(hits: RayHits, scene: Scene, points: np.ndarray
 
 def irradiance(points: np.ndarray, normals: np.ndarray,
                view_directions: np.ndarray, light_position: np.ndarray,
-               ambient: float, light_power: float) -> np.ndarray:
+               ambient: float, light_power: float,
+               light_direction: np.ndarray | None = None) -> np.ndarray:
     """Ambient + ceiling point light (Lambert, fall-off) + camera light.
 
     Args:
@@ -118,17 +124,26 @@ def irradiance(points: np.ndarray, normals: np.ndarray,
         light_position: (3,) world metres.
         ambient: constant term.
         light_power: point-light strength at 0 m.
+        light_direction: if given, (3,) unit vector towards a distant light
+            that replaces the point light: Lambert's cosine with this fixed
+            direction and the fall-off of the point light at
+            ``DISTANT_LIGHT_DISTANCE_M``, the same for every point.
 
     Returns:
         (H, W) irradiance (arbitrary linear units).
     """
+    headlight = 0.15 * np.abs(np.einsum('hwc,hwc->hw', normals,
+                                        view_directions))
+    if light_direction is not None:
+        cos_light = normals @ np.asarray(light_direction, dtype=np.float64)
+        falloff = 1.0 / (1.0 + DISTANT_LIGHT_DISTANCE_M ** 2 / 9.0)
+        return ambient + light_power * np.clip(cos_light, 0, None) * falloff \
+            + headlight
     to_light = light_position - points
     dist2 = np.einsum('hwc,hwc->hw', to_light, to_light)
     cos_light = np.einsum('hwc,hwc->hw', normals, to_light) / np.sqrt(
         np.maximum(dist2, 1e-12))
     falloff = 1.0 / (1.0 + dist2 / 9.0)
-    headlight = 0.15 * np.abs(np.einsum('hwc,hwc->hw', normals,
-                                        view_directions))
     return ambient + light_power * np.clip(cos_light, 0, None) * falloff \
         + headlight
 
@@ -182,7 +197,8 @@ def shade(hits: RayHits, scene: Scene, rng: np.random.Generator) -> dict:
     albedo, emission = surface_albedo(hits, scene, points)
     light = irradiance(points, normals, view, scene.light_position,
                        ambient=rng.uniform(0.25, 0.4),
-                       light_power=rng.uniform(0.6, 1.0))
+                       light_power=rng.uniform(0.6, 1.0),
+                       light_direction=scene.light_direction)
     radiance = albedo * (light + emission)[..., None]
     return dict(image=sensor_image(radiance, rng),
                 albedo_luma=albedo.mean(axis=-1),

@@ -6,6 +6,9 @@
 atomically (``layout.atomic_write_png``). Each sample draws its randomness
 from ``(seed, split, index)`` alone, so the bytes written do not depend on
 the number of worker processes or on the order samples are rendered in.
+Afterwards ``DATA_ROOT/synthetic_meta.json`` records the variant, the seed and
+the depth-only pairs with their measured boundary depth steps
+(``metadata.py``).
 """
 from __future__ import annotations
 
@@ -19,7 +22,10 @@ from mmengine.utils import ProgressBar
 from ..layout import (DEPTH_DIR, IMAGE_DIR, LABEL_DIR, RAW_DEPTH_DIR, SPLITS,
                       SUFFIX, atomic_write_png, metres_to_depth_png,
                       sample_paths)
+from .depth_steps import crf_theta_gamma_px, measure_pair, summarise_pair
+from .metadata import dataset_metadata, write_metadata
 from .render import DEFAULT_SIZE, render_room
+from .variants import get_variant
 
 
 def sample_rng(seed: int, split: str, index: int) -> np.random.Generator:
@@ -45,14 +51,21 @@ def write_sample(data_root: str, split: str, name: str, sample: dict) -> None:
                      metres_to_depth_png(sample['raw_depth']))
 
 
-def _render_and_write(job: tuple) -> str:
+def _render_and_write(job: tuple) -> list:
     """Render and write one sample; a module-level function so that worker
-    processes can run it."""
-    data_root, split, index, total, seed, size = job
+    processes can run it.
+
+    Returns:
+        ``depth_steps.measure_pair`` of each of the variant's depth-only
+        pairs in this sample.
+    """
+    data_root, split, index, total, seed, size, variant = job
     name = sample_name(index, total)
-    sample = render_room(sample_rng(seed, split, index), size)
+    sample = render_room(sample_rng(seed, split, index), size, variant)
     write_sample(data_root, split, name, sample)
-    return name
+    return [measure_pair(sample['labels'], sample['depth'], *pair.ids,
+                         theta_gamma_px=crf_theta_gamma_px(size[1]))
+            for pair in get_variant(variant).depth_only_pairs]
 
 
 def _check_arguments(num_train, num_test, seed, size, workers) -> tuple:
@@ -90,9 +103,9 @@ def _check_no_stale_files(out_root: str, names: dict) -> None:
 
 def generate_dataset(out_root: str, num_train: int, num_test: int,
                      seed: int, size: tuple[int, int] = DEFAULT_SIZE,
-                     progress: bool = True, workers: int = 1
-                     ) -> dict[str, list[str]]:
-    """Render and write a synthetic NYU-style dataset.
+                     progress: bool = True, workers: int = 1,
+                     variant: str = 'rooms') -> dict[str, list[str]]:
+    """Render and write a synthetic NYU-style dataset and its metadata.
 
     Args:
         out_root: DATA_ROOT to write (created if missing). Existing files
@@ -103,26 +116,36 @@ def generate_dataset(out_root: str, num_train: int, num_test: int,
         size: ``(height, width)`` of every image, pixels.
         progress: show a progress bar.
         workers: processes rendering in parallel (output is the same).
+        variant: ``'rooms'`` or ``'depth-cue'`` (``variants.py``).
 
     Returns:
         ``{'train': [names], 'test': [names]}`` (file stems written).
     """
     size = _check_arguments(num_train, num_test, seed, size, workers)
+    spec = get_variant(variant)
     counts = dict(train=int(num_train), test=int(num_test))
     names = {split: [sample_name(i, n) for i in range(n)]
              for split, n in counts.items()}
     _check_no_stale_files(out_root, names)
-    jobs = [(out_root, split, i, n, int(seed), size)
+    jobs = [(out_root, split, i, n, int(seed), size, spec.name)
             for split, n in counts.items() for i in range(n)]
     bar = ProgressBar(len(jobs)) if progress and jobs else None
     if workers > 1 and len(jobs) > 1:
         with multiprocessing.Pool(min(workers, len(jobs))) as pool:
-            for _ in pool.imap_unordered(_render_and_write, jobs):
+            measured = []  # imap keeps the jobs' order: same metadata
+            for result in pool.imap(_render_and_write, jobs):
+                measured.append(result)
                 if bar is not None:
                     bar.update()
     else:
+        measured = []
         for job in jobs:
-            _render_and_write(job)
+            measured.append(_render_and_write(job))
             if bar is not None:
                 bar.update()
+    summaries = [summarise_pair([m[k] for m in measured],
+                                crf_theta_gamma_px(size[1]))
+                 for k in range(len(spec.depth_only_pairs))]
+    write_metadata(out_root, dataset_metadata(spec, seed, size, counts,
+                                              summaries))
     return names
