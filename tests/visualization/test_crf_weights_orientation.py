@@ -45,8 +45,8 @@ def marked_cells(rgb, size):
         rows, cols = np.nonzero(high[box])
         assert rows.size > 0.5 * height * width / size**2, 'bright cell'
         cell_h, cell_w = height / size, width / size
-        cells.append((box[1].start,
-                      (int(rows.mean() // cell_h), int(cols.mean() // cell_w))))
+        cell = (int(rows.mean() // cell_h), int(cols.mean() // cell_w))
+        cells.append((box[1].start, cell))
     return [cell for _, cell in sorted(cells)]
 
 
