@@ -126,15 +126,25 @@ STAGE3_CONFIGS = ['stage3_crf.py', 'stage3_crf_nodepth.py',
 def test_nyu_configs_use_the_translated_paper_settings(name):
     cfg = load(name)
     optimizer = cfg.optim_wrapper.optimizer
-    assert optimizer.type == 'SGD'
-    paper_lr = (caffe_lr.PAPER_STAGE3_NETWORK_LR
-                if name in STAGE3_CONFIGS else caffe_lr.PAPER_LR)
-    expected = caffe_lr.caffe_lr_for_mean_loss(
-        paper_lr, N, caffe_lr.PAPER_MOMENTUM, optimizer.momentum)
-    assert optimizer.lr == pytest.approx(expected, rel=5e-3)
-    assert optimizer.weight_decay == pytest.approx(
-        caffe_lr.caffe_weight_decay_for_mean_loss(
-            caffe_lr.PAPER_WEIGHT_DECAY, N), rel=5e-3)
+    if name in STAGE3_CONFIGS:
+        # the network keeps the paper's 1e-16 translated with our SGD
+        # momentum 0.9 (practically frozen); the CRF trains with AdamW at
+        # 1e-3 (configs/nyu/stage3_crf.py says why SGD cannot train it)
+        assert optimizer.type == 'AdamW'
+        assert optimizer.lr == pytest.approx(caffe_lr.caffe_lr_for_mean_loss(
+            caffe_lr.PAPER_STAGE3_NETWORK_LR, N, caffe_lr.PAPER_MOMENTUM,
+            0.9), rel=5e-3)
+        refiner = cfg.optim_wrapper.paramwise_cfg.custom_keys['refiner']
+        assert optimizer.lr * refiner.lr_mult == pytest.approx(1e-3)
+        assert refiner.decay_mult == 0.
+    else:
+        assert optimizer.type == 'SGD'
+        expected = caffe_lr.caffe_lr_for_mean_loss(
+            caffe_lr.PAPER_LR, N, caffe_lr.PAPER_MOMENTUM, optimizer.momentum)
+        assert optimizer.lr == pytest.approx(expected, rel=5e-3)
+        assert optimizer.weight_decay == pytest.approx(
+            caffe_lr.caffe_weight_decay_for_mean_loss(
+                caffe_lr.PAPER_WEIGHT_DECAY, N), rel=5e-3)
     if cfg.model.depth_head is not None:  # Eq. 1's lambda (stages 2, 3)
         assert cfg.model.sem_loss_weight == pytest.approx(
             caffe_lr.caffe_loss_weight_for_mean_loss(caffe_lr.PAPER_LAMBDA,
