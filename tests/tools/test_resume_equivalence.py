@@ -120,6 +120,7 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
     info, expected_info = hub['runtime_info'], expected_hub['runtime_info']
     assert set(info) == set(expected_info)
     for key in set(expected_info) - set(RUN_SPECIFIC_INFO):
-        assert_same_nested(info[key], expected_info[key], f'runtime_info.{key}')
+        assert_same_nested(info[key], expected_info[key],
+                           f'runtime_info.{key}')
     assert osp.basename(info['last_ckpt']) == final
     assert hub['resumed_keys'] == expected_hub['resumed_keys']
