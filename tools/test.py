@@ -87,6 +87,9 @@ def check_inputs(args: argparse.Namespace) -> None:
 
 def build_config(args: argparse.Namespace) -> Config:
     """The config with the command-line settings applied."""
+    # registers the jointdepthseg:: config scope (configs inheriting ours
+    # from the installed package) before the config is read
+    import jointdepthseg  # noqa: F401
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

@@ -40,6 +40,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> Config:
     if not osp.isfile(args.config):
         raise SystemExit(f'error: config file {args.config} not found')
+    # registers the jointdepthseg:: config scope (configs inheriting ours
+    # from the installed package) before the config is read
+    import jointdepthseg  # noqa: F401
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     cfg.merge_from_dict(args.cfg_options)
