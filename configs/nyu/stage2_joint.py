@@ -15,5 +15,7 @@ param_scheduler = [
          by_epoch=False)
 ]
 default_hooks = dict(checkpoint=dict(interval=2000))
-load_from = 'work_dirs/nyu/stage1_sem/iter_160000.pth'
+# stage 1 from the converted VGG-16 weights, as the paper starts from DeepLab's
+# (docs/pretrained_weights.md); from scratch: work_dirs/nyu/stage1_sem/...
+load_from = 'work_dirs/nyu/stage1_sem_vgg16/iter_160000.pth'
 work_dir = 'work_dirs/nyu/stage2_joint'
