@@ -42,7 +42,7 @@ model = dict(
 # AdamW, whose step does not depend on the gradient's size (docs/crf.md,
 # "Learning the weights"): 1e-3 per iteration on mu and on the logits of w,
 # i.e. up to ~5 (log units) over the 10k-iteration poly schedule, the same
-# reach as the synthetic stage 3 (5e-2 over 120 iterations) with 80x more
+# reach as the synthetic stage 3 (5e-2 over 80 iterations) with 125x more
 # averaging. Not validated on NYU (no data here). The network keeps its
 # 2.46e-10 (lr_mult makes the CRF's 1e-3); no weight decay (it would pull w
 # and mu towards "no CRF", and the translated decay is ~0 anyway).
