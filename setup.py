@@ -86,6 +86,6 @@ setup(
         # installed package's configs (jointdepthseg::..., mmseg::...) with it
         'setuptools<81',
     ],
-    extras_require={'test': ['pytest>=7', 'pytest-timeout']},
+    extras_require={'test': ['pytest>=7', 'pytest-timeout', 'mutmut>=3.8']},
     cmdclass={'build_py': BuildPyWithConfigs},
 )
