@@ -135,6 +135,11 @@ def make_data(args) -> None:
     write_json(marker, wanted)
 
 
+def read_json(path: str) -> dict:
+    with open(path) as file:
+        return json.load(file)
+
+
 def depth_only_pairs(data_root: str) -> list[tuple[str, str]]:
     """Class-name pairs that only depth separates in the depth-cue variant.
 
@@ -241,9 +246,15 @@ def main(argv=None) -> None:
     for name, config, parent, _ in STAGES:
         checkpoints[name] = train_and_test(args, name, config, parent)
     figures = osp.join(args.out, 'figures')
+    # Fig. 4; with depth-only pairs (depth-cue), they are outlined and their
+    # mean learned weights written to figures/fig4_crf_weights_pairs.md
+    meta = osp.join(args.data_root, 'synthetic_meta.json')
+    has_pairs = osp.isfile(meta) and bool(read_json(meta).get(
+        'depth_only_pairs'))
+    with_pairs = ['--pairs-from', meta] if has_pairs else []
     run([sys.executable, osp.join(TOOLS, 'plot_crf_weights.py'),
          checkpoints['stage3_crf'], '--out',
-         osp.join(figures, 'fig4_crf_weights.png')], args)
+         osp.join(figures, 'fig4_crf_weights.png'), *with_pairs], args)
     report = osp.join(args.out, 'report.md')
     run([sys.executable, osp.join(TOOLS, 'make_report.py'),
          *[f'{row}={osp.join(args.out, "results", name)}'
