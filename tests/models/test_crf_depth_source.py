@@ -188,3 +188,42 @@ def test_bad_crf_depth_source_settings_are_refused(change, match):
     cfg.update(change)
     with pytest.raises(ValueError, match=match):
         MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('source', ['estimate', 'measured'])
+def test_outputs_report_the_depth_the_refiner_read(source):
+    torch.manual_seed(0)
+    cfg = tiny_segmentor_cfg(refiner=dict(type='_TestDepthRecorder'),
+                             size=(32, 32))
+    cfg['crf_depth_source'] = source
+    model = MODELS.build(cfg)
+    model.eval()
+    batch, depth = make_batch()
+    data = model.data_preprocessor(batch, training=True)
+    with torch.no_grad():
+        outputs = model._forward_heads(data['inputs'], data['data_samples'])
+        estimate = estimated_depth(model, data['inputs'])
+    assert outputs['crf_depth'] is model.refiner.depths[-1]
+    reading = outputs['crf_depth'][1, 0, 0, 1]  # column 1: no hole
+    if source == 'measured':  # sample 1 reads measured + 1 metre
+        expected = depth[0, 1] + 1
+    else:
+        expected = estimate[1, 0, 0, 1]
+    torch.testing.assert_close(reading, expected)
+
+
+def test_refiner_without_depth_head_reads_no_depth():
+    """Stage-3 CRF on a semantics-only network: k2 gets None."""
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_segmentor_cfg(
+        with_depth=False, refiner=dict(type='_TestDepthRecorder')))
+    batch, _ = make_batch()
+    data = model.data_preprocessor(batch, training=True)
+    losses = model.loss(**data)
+    assert set(losses) >= {'decode.loss_ce', 'crf.loss_ce'}
+    assert model.refiner.depths == [None]
+    with torch.no_grad():
+        outputs = model._forward_heads(data['inputs'])
+    assert outputs['crf_depth'] is None and 'depth' not in outputs
+    torch.testing.assert_close(outputs['refined_logits'],
+                               outputs['seg_logits'] * 1.5)
