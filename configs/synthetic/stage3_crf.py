@@ -10,18 +10,10 @@ _base_ = [
 branch_channels = [8, 16, 16, 16, 128]  # Table 1 widths x 1/8
 # Sec. 4.1's initial values; the spatial widths (pixels) are scaled to these
 # 120x160 images, a quarter of NYU's 480x640 (theta_tau kept at 1 pixel).
-# One departure: w(2) starts at 0.5, not 4, so that Sem-CRF+ starts next to
-# its special case Sem-CRF (w(1) = 7, w(3) = 3, w(2) = 0) and training grows
-# the depth kernel where it helps. With w(2) = 4 the extra kernel adds 40 %
-# more smoothing that 80 iterations must undo first: on the development seed
-# (7, depth-cue, never reported) the untrained Sem-CRF+ scored 33.3 mIoU
-# against Sem-CRF's 34.5 (books 1.0 against 3.5 IoU), and after training
-# 37.4 against 38.1; starting at 0.5 it reached 39.7 (benchmarks/RESULTS.md,
-# "Starting the depth kernel small").
 crf = dict(
     type='DenseCRF', num_classes=40, num_iters=5,
     theta_alpha=160. / 4, theta_beta=3., theta_gamma=50. / 4,
-    theta_zeta=0.2, theta_tau=1., w_appearance=7., w_depth=0.5, w_smooth=3.,
+    theta_zeta=0.2, theta_tau=1., w_appearance=7., w_depth=4., w_smooth=3.,
     normalize=True, learnable=True)
 model = dict(
     data_preprocessor=dict(size=(120, 160)),

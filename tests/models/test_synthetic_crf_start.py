@@ -1,7 +1,6 @@
-"""The synthetic stage-3 configs start Sem-CRF+ next to its special case
-Sem-CRF: the same appearance and smoothness products mu * w(m) (7 and 3,
-as in Sec. 4.1), and a small depth kernel (w(2) = 0.5) for training to grow.
-See configs/synthetic/stage3_crf.py for why."""
+"""The synthetic stage-3 configs start Sem-CRF+ as Sem-CRF plus the depth
+kernel: the same appearance and smoothness products mu * w(m) (7 and 3) and
+w(2) = 4, Sec. 4.1's initial values, with either depth source."""
 import os.path as osp
 
 import pytest
@@ -27,7 +26,7 @@ def products(crf):
 
 
 @pytest.mark.parametrize('config', ['stage3_crf.py', 'stage3_crf_rgbd.py'])
-def test_sem_crf_plus_starts_at_sem_crf_plus_a_small_depth_kernel(config):
+def test_sem_crf_plus_starts_as_sem_crf_plus_the_depth_kernel(config):
     with_depth = products(refiner_of(config))
     without = products(refiner_of('stage3_crf_nodepth.py'))
     assert set(without) == {'appearance', 'smooth'}
@@ -35,7 +34,7 @@ def test_sem_crf_plus_starts_at_sem_crf_plus_a_small_depth_kernel(config):
         torch.testing.assert_close(with_depth[name], without[name])
     # Potts-like start: off the diagonal mu = 1, so the products are the w
     off_diagonal = ~torch.eye(40, dtype=torch.bool)
-    expected = {'appearance': 7., 'depth': 0.5, 'smooth': 3.}
+    expected = {'appearance': 7., 'depth': 4., 'smooth': 3.}
     for name, value in expected.items():
         entries = with_depth[name][off_diagonal]
         torch.testing.assert_close(entries, torch.full_like(entries, value))
