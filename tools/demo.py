@@ -252,8 +252,9 @@ def main(argv=None) -> None:
     has_pairs = osp.isfile(meta) and bool(read_json(meta).get(
         'depth_only_pairs'))
     with_pairs = ['--pairs-from', meta] if has_pairs else []
+    # the config gives the pair table its initial values
     run([sys.executable, osp.join(TOOLS, 'plot_crf_weights.py'),
-         checkpoints['stage3_crf'], '--out',
+         CONFIGS['stage3_crf'], checkpoints['stage3_crf'], '--out',
          osp.join(figures, 'fig4_crf_weights.png'), *with_pairs], args)
     report = osp.join(args.out, 'report.md')
     run([sys.executable, osp.join(TOOLS, 'make_report.py'),

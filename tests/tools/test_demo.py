@@ -178,3 +178,22 @@ def test_printed_summary_compares_with_the_spread(tmp_path, capsys):
     tool.print_summary(args, summary, 60.0)
     assert "is for variant 'depth-cue', not 'rooms'" in \
         capsys.readouterr().out
+
+
+def test_fig4_is_drawn_with_the_stage3_config(tmp_path, monkeypatch):
+    """The pair table's initial values come from the config that trained
+    the CRF, so plot_crf_weights.py gets it before the checkpoint."""
+    tool = load_tool()
+    commands = []
+    monkeypatch.setattr(tool, 'run', lambda command, args:
+                        commands.append(command))
+    monkeypatch.setattr(tool, 'make_data', lambda args: None)
+    monkeypatch.setattr(tool, 'claim_out_dir', lambda args: None)
+    monkeypatch.setattr(tool, 'train_and_test', lambda args, name, config,
+                        parent: f'{name}.pth')
+    out = tmp_path / 'out'
+    fake_results(str(out), ['sofa', 'bed', 'bookshelf'])
+    tool.main(['--out', str(out), '--data-root', str(tmp_path / 'data'),
+               '--spread', str(tmp_path / 'none.json')])
+    plot = next(c for c in commands if c[1].endswith('plot_crf_weights.py'))
+    assert plot[2:4] == [tool.CONFIGS['stage3_crf'], 'stage3_crf.pth']
