@@ -8,10 +8,7 @@ the CRF on the measured (RGB-D) depth, tests each, and writes one report in
 the layout of the paper's Tables 2 and 3, the Fig. 2-4 pictures and
 ``summary.json`` (the mIoUs tools/ablation.py reduces over seeds) into one
 folder. Re-running reuses what is already done (the data, finished stages,
-finished tests). Runs that do not depend on each other (the control and
-stage 2; the three CRFs) train side by side, the CPU threads split between
-them (``--jobs 1``: one at a time); their logs then interleave on the
-terminal, and each run's own log is in ``OUT/work/NAME/``.
+finished tests).
 
     python tools/demo.py [--variant depth-cue] [--seed 0] [--out DIR]
 """
@@ -19,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import os.path as osp
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
@@ -66,16 +61,11 @@ def log(message: str, args=None) -> None:
     print(f'[demo{where} {time.strftime("%H:%M:%S")}] {message}', flush=True)
 
 
-def run(command: list[str], args, threads: int | None = None) -> None:
-    """Runs a tool, its output streaming through; stops the demo on failure.
-    ``threads``: the CPU threads it may use (torch's default if None)."""
+def run(command: list[str], args) -> None:
+    """Runs a tool, its output streaming through; stops the demo on failure."""
     log(' '.join(shown(c) if c.startswith(ROOT) else c for c in command),
         args)
-    env = None
-    if threads is not None:
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-                   MKL_NUM_THREADS=str(threads))
-    result = subprocess.run(command, cwd=ROOT, env=env)
+    result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0:
         raise SystemExit(f'demo: step failed (exit {result.returncode}): '
                          f'{" ".join(command)}')
@@ -169,7 +159,7 @@ def depth_only_pairs(data_root: str) -> list[tuple[str, str]]:
                   getattr(pair, 'classes', pair)) for pair in pairs]
 
 
-def train_and_test(args, name, config, parent, threads=None) -> str:
+def train_and_test(args, name, config, parent) -> str:
     work_dir = osp.join(args.out, 'work', name)
     checkpoint = final_checkpoint(args, name)
     data_options = [f'train_dataloader.dataset.data_root={args.data_root}',
@@ -189,7 +179,7 @@ def train_and_test(args, name, config, parent, threads=None) -> str:
             options.append('load_from=' + final_checkpoint(args, parent))
         log(f'{name}: training', args)
         run([sys.executable, osp.join(TOOLS, 'train.py'), config,
-             '--work-dir', work_dir, '--cfg-options', *options], args, threads)
+             '--work-dir', work_dir, '--cfg-options', *options], args)
     results = osp.join(args.out, 'results', name)
     if osp.isfile(osp.join(results, 'metrics.json')):
         log(f'{name}: reusing {shown(results)}/metrics.json', args)
@@ -199,36 +189,8 @@ def train_and_test(args, name, config, parent, threads=None) -> str:
              '--work-dir', work_dir, '--out', results, '--show-dir',
              osp.join(args.out, 'figures', name), '--show-num',
              str(args.show_num), '--show-scale', '2', '--cfg-options',
-             *data_options], args, threads)
+             *data_options], args)
     return checkpoint
-
-
-def stage_waves() -> list[list[tuple]]:
-    """STAGES grouped so that every run's parent is in an earlier group:
-    [[stage 1], [control, stage 2], [the three CRFs]]."""
-    waves, done = [], {None}
-    remaining = list(STAGES)
-    while remaining:
-        wave = [stage for stage in remaining if stage[2] in done]
-        waves.append(wave)
-        done.update(stage[0] for stage in wave)
-        remaining = [stage for stage in remaining if stage not in wave]
-    return waves
-
-
-def run_side_by_side(args, wave: list[tuple]) -> dict:
-    """Trains and tests the runs of one wave, ``args.jobs`` at a time, each
-    with an equal share of the CPU threads; returns name -> checkpoint."""
-    jobs = min(args.jobs, len(wave))
-    if jobs == 1:
-        return {name: train_and_test(args, name, config, parent)
-                for name, config, parent, _ in wave}
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ThreadPoolExecutor(jobs) as pool:
-        futures = {name: pool.submit(train_and_test, args, name, config,
-                                     parent, threads)
-                   for name, config, parent, _ in wave}
-        return {name: future.result() for name, future in futures.items()}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -255,11 +217,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='ablation.json of tools/ablation.py whose '
                         'seed-to-seed spread the summary compares with '
                         f'(default: {SPREAD_FILE})')
-    parser.add_argument('--jobs', type=int, default=3,
-                        help='at most this many runs that do not depend on '
-                        'each other train side by side, the CPU threads '
-                        'split between them (default: 3, all three CRFs at '
-                        'once; 1: one run at a time)')
     parser.add_argument('--iters-scale', type=float, default=1.0,
                         help='for smoke tests only: multiply every stage\'s '
                         'iterations (e.g. 0.02 with --num-train 8 '
@@ -267,8 +224,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.iters_scale <= 0:
         parser.error(f'--iters-scale must be > 0, got {args.iters_scale}')
-    if args.jobs < 1:
-        parser.error(f'--jobs must be >= 1, got {args.jobs}')
     args.out = osp.abspath(args.out or osp.join(ROOT,
                                                 OUT_DIRS[args.variant]))
     args.data_root = osp.abspath(args.data_root or osp.join(
@@ -288,8 +243,8 @@ def main(argv=None) -> None:
     claim_out_dir(args)
     make_data(args)
     checkpoints = {}
-    for wave in stage_waves():
-        checkpoints.update(run_side_by_side(args, wave))
+    for name, config, parent, _ in STAGES:
+        checkpoints[name] = train_and_test(args, name, config, parent)
     figures = osp.join(args.out, 'figures')
     # Fig. 4; with depth-only pairs (depth-cue), they are outlined and their
     # mean learned weights written to figures/fig4_crf_weights_pairs.md

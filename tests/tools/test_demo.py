@@ -190,53 +190,10 @@ def test_fig4_is_drawn_with_the_stage3_config(tmp_path, monkeypatch):
     monkeypatch.setattr(tool, 'make_data', lambda args: None)
     monkeypatch.setattr(tool, 'claim_out_dir', lambda args: None)
     monkeypatch.setattr(tool, 'train_and_test', lambda args, name, config,
-                        parent, threads=None: f'{name}.pth')
+                        parent: f'{name}.pth')
     out = tmp_path / 'out'
     fake_results(str(out), ['sofa', 'bed', 'bookshelf'])
     tool.main(['--out', str(out), '--data-root', str(tmp_path / 'data'),
                '--spread', str(tmp_path / 'none.json')])
     plot = next(c for c in commands if c[1].endswith('plot_crf_weights.py'))
     assert plot[2:4] == [tool.CONFIGS['stage3_crf'], 'stage3_crf.pth']
-
-
-def test_independent_runs_train_side_by_side(tmp_path, monkeypatch):
-    """Every run starts after its parent; the control and stage 2, and the
-    three CRFs, each form one wave, run with the threads split."""
-    tool = load_tool()
-    waves = tool.stage_waves()
-    assert [[stage[0] for stage in wave] for wave in waves] == [
-        ['stage1_sem'], ['stage2_sem_control', 'stage2_joint'],
-        ['stage3_crf_nodepth', 'stage3_crf', 'stage3_crf_rgbd']]
-    calls = []
-    monkeypatch.setattr(tool, 'train_and_test', lambda args, name, config,
-                        parent, threads=None: calls.append((name, threads))
-                        or f'{name}.pth')
-    monkeypatch.setattr(tool.os, 'cpu_count', lambda: 4)
-    args = tool.parse_args(['--out', str(tmp_path), '--jobs', '2'])
-    done = tool.run_side_by_side(args, waves[2])
-    assert done == {name: f'{name}.pth' for name, *_ in waves[2]}
-    assert sorted(calls) == sorted((name, 2) for name, *_ in waves[2])
-    calls.clear()
-    tool.run_side_by_side(tool.parse_args(['--out', str(tmp_path)]),
-                          waves[2])  # default: all three, 4 // 3 threads
-    assert sorted(calls) == sorted((name, 1) for name, *_ in waves[2])
-    calls.clear()
-    args = tool.parse_args(['--out', str(tmp_path), '--jobs', '1'])
-    tool.run_side_by_side(args, waves[1])
-    assert calls == [('stage2_sem_control', None), ('stage2_joint', None)]
-    with pytest.raises(SystemExit):
-        tool.parse_args(['--jobs', '0'])
-
-
-def test_run_gives_the_threads_to_the_tool(tmp_path, monkeypatch):
-    tool = load_tool()
-    seen = {}
-    monkeypatch.setattr(tool.subprocess, 'run', lambda command, cwd, env:
-                        seen.update(env=env) or
-                        tool.subprocess.CompletedProcess(command, 0))
-    args = tool.parse_args(['--out', str(tmp_path)])
-    tool.run(['true'], args, threads=1)
-    assert seen['env']['OMP_NUM_THREADS'] == '1'
-    assert seen['env']['MKL_NUM_THREADS'] == '1'
-    tool.run(['true'], args)
-    assert seen['env'] is None
