@@ -46,11 +46,11 @@ clean-venv:
 	rm -rf $(VENV)
 
 # The paper's pipeline on synthetic rooms: data, 3 stages + the no-depth
-# control, the CRF without depth and on measured (RGB-D) depth, tests, report,
-# figures and summary.json (about 8 minutes on 2 cores after setup for the
-# five runs before the RGB-D one, which adds one stage 3; re-running reuses
+# control and the CRF without depth, tests, report, figures and summary.json
+# (time on 2 cores: benchmarks/RESULTS.md, "The demo"; re-running reuses
 # finished stages). VARIANT=depth-cue: rooms where only depth separates some
-# class pairs (outputs/demo_depth_cue). Over seeds: tools/ablation.py.
+# class pairs (outputs/demo_depth_cue). Over seeds, with the RGB-D CRF row:
+# tools/ablation.py.
 VARIANT ?= rooms
 demo: setup
 	$(PY) tools/demo.py --variant $(VARIANT)

@@ -6,7 +6,7 @@ Example::
         --out outputs/ablation/depth-cue
 
 runs ``tools/demo.py --variant V --seed S --out DIR/seed_S --data-root
-DIR/seed_S/data`` for every seed (data and training seeded alike; a seed
+DIR/seed_S/data --rgbd`` for every seed (``--rgbd``: with the RGB-D row) (data and training seeded alike; a seed
 whose ``summary.json`` exists is reused, and the demo itself reuses finished
 stages, so an interrupted ablation resumes), then writes ``DIR/ablation.json``
 and ``DIR/ablation.md``: each row's mean ± sample std (ddof=1) over seeds, the
@@ -102,7 +102,7 @@ def run_seed(args, seed: int, index: int) -> dict:
     folder = seed_folder(args, seed)
     command = [sys.executable, DEMO, '--variant', args.variant, '--seed',
                str(seed), '--out', folder, '--data-root',
-               osp.join(folder, 'data'), *args.demo_args]
+               osp.join(folder, 'data'), '--rgbd', *args.demo_args]
     log(f'{where}: running the demo (its stages are logged as '
         f'[demo {args.variant} seed {seed} ...])')
     start = time.time()

@@ -108,7 +108,7 @@ def test_runs_the_demo_for_missing_seeds_only(tmp_path, monkeypatch):
     assert calls[0][1:] == [
         osp.join(ROOT, 'tools', 'demo.py'), '--variant', 'depth-cue',
         '--seed', '1', '--out', seed_dir, '--data-root',
-        osp.join(seed_dir, 'data'), '--show-num', '0']
+        osp.join(seed_dir, 'data'), '--rgbd', '--show-num', '0']
     assert result['seeds'] == [0, 1]
 
 

@@ -125,7 +125,7 @@ def test_summary_json_from_metrics_files(tmp_path):
     fake_results(str(tmp_path / 'out'), ['sofa', 'bookshelf'])
     args = tool.parse_args(['--variant', 'depth-cue', '--seed', '1',
                             '--out', str(tmp_path / 'out'), '--data-root',
-                            str(data)])
+                            str(data), '--rgbd'])
     tool.write_summary(args)
     saved = json.loads((tmp_path / 'out' / 'summary.json').read_text())
     assert saved['variant'] == 'depth-cue' and saved['seed'] == 1
@@ -197,3 +197,30 @@ def test_fig4_is_drawn_with_the_stage3_config(tmp_path, monkeypatch):
                '--spread', str(tmp_path / 'none.json')])
     plot = next(c for c in commands if c[1].endswith('plot_crf_weights.py'))
     assert plot[2:4] == [tool.CONFIGS['stage3_crf'], 'stage3_crf.pth']
+
+
+@pytest.mark.parametrize('rgbd', [False, True])
+def test_rgbd_row_only_with_the_flag(tmp_path, monkeypatch, rgbd):
+    """`make demo` leaves the RGB-D CRF out (time); --rgbd, which
+    tools/ablation.py passes, trains, reports and summarises it."""
+    tool = load_tool()
+    trained, commands = [], []
+    monkeypatch.setattr(tool, 'run', lambda command, args:
+                        commands.append(command))
+    monkeypatch.setattr(tool, 'make_data', lambda args: None)
+    monkeypatch.setattr(tool, 'claim_out_dir', lambda args: None)
+    monkeypatch.setattr(tool, 'train_and_test', lambda args, name, config,
+                        parent: trained.append(name) or f'{name}.pth')
+    out = tmp_path / 'out'
+    fake_results(str(out), ['sofa', 'bed', 'bookshelf'])
+    tool.main(['--out', str(out), '--data-root', str(tmp_path / 'data'),
+               '--spread', str(tmp_path / 'none.json')]
+              + (['--rgbd'] if rgbd else []))
+    every = [name for name, *_ in tool.STAGES]
+    assert trained == (every if rgbd else
+                       [n for n in every if n != 'stage3_crf_rgbd'])
+    report = next(c for c in commands if c[1].endswith('make_report.py'))
+    assert any(a.startswith('RGB-D Sem-CRF+=') for a in report) is rgbd
+    summary = json.loads((out / 'summary.json').read_text())
+    assert ('stage3_crf_rgbd' in summary['miou']) is rgbd
+    assert ('stage3_crf_rgbd' in summary['rows']) is rgbd
