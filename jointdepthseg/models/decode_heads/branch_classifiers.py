@@ -10,11 +10,14 @@ from typing import Optional, Sequence
 
 from torch import Tensor, nn
 
-from mmseg.models.utils import resize
+from ..utils import bilinear_resize
 
 
 class BranchClassifiers(nn.Module):
     """1x1 conv per branch, bilinear upsampling to branch 1's size, sum.
+
+    The upsampling is ``bilinear_resize`` (F.interpolate's result as two
+    matrix products, whose backward is fast on CPUs).
 
     Args:
         in_channels: channels of each branch feature.
@@ -49,7 +52,7 @@ class BranchClassifiers(nn.Module):
                 feature = self.dropout(feature)
             scores = conv(feature)
             if scores.shape[2:] != out_size:
-                scores = resize(scores, size=out_size, mode='bilinear',
-                                align_corners=self.align_corners)
+                scores = bilinear_resize(scores, out_size,
+                                         self.align_corners)
             total = scores if total is None else total + scores
         return total

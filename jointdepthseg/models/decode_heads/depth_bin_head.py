@@ -14,10 +14,10 @@ import torch
 from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 
+from ..utils import bilinear_resize
 from .branch_classifiers import BranchClassifiers
 
 _DEFAULT_INIT = dict(type='Normal', std=0.01, layer='Conv2d')
@@ -116,8 +116,8 @@ class DepthBinHead(BaseDecodeHead):
         target = self._stack_batch_gt(batch_data_samples).to(bin_logits.dtype)
         depth = self.logits_to_depth(bin_logits)
         if depth.shape[2:] != target.shape[2:]:
-            depth = resize(depth, size=target.shape[2:], mode='bilinear',
-                           align_corners=self.align_corners)
+            depth = bilinear_resize(depth, target.shape[2:],
+                                    self.align_corners)
         losses = dict()
         loss_modules = (self.loss_decode if isinstance(
             self.loss_decode, torch.nn.ModuleList) else [self.loss_decode])

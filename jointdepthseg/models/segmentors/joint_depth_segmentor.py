@@ -17,12 +17,12 @@ from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmseg.models.segmentors.base import BaseSegmentor
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          SampleList, add_prefix)
 
+from ..utils import bilinear_resize
 from .crf_depth import (CRF_DEPTH_SOURCES, fill_depth_holes,
                         stack_measured_depth)
 from .postprocess import restore_original_size
@@ -168,8 +168,7 @@ class JointDepthSegmentor(BaseSegmentor):
     def _to_size(self, maps: Tensor, size) -> Tensor:
         if maps.shape[2:] == size:
             return maps
-        return resize(maps, size=size, mode='bilinear',
-                      align_corners=self.align_corners)
+        return bilinear_resize(maps, size, self.align_corners)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list) -> Tensor:
         """Final semantic logits (refined if there is a refiner), input size.
