@@ -321,25 +321,15 @@ def load_spread(args) -> tuple[dict | None, str]:
 
 def print_summary(args, summary: dict, seconds: float) -> None:
     """Prints each claim's difference and whether it exceeds the spread."""
-    from jointdepthseg.evaluation.ablation_stats import spread_checks
+    from jointdepthseg.evaluation.ablation_report import spread_lines
     miou = summary['miou']
     log(f'{seconds / 60:.1f} min. mIoU: ' + ', '.join(
         f'{row} {miou[name]:.1f}' for name, row in summary['rows'].items()),
         args)
     ablation, source = load_spread(args)
     log(source, args)
-    for check in spread_checks(summary, ablation or {}):
-        text = f'{check["label"]}: {check["difference"]:+.1f} mIoU'
-        if check['exceeds'] is not None:
-            text += (', exceeds' if check['exceeds'] else
-                     ', within (no difference):') + \
-                f' the seed-to-seed spread {check["spread"]:.1f}'
-        log(text, args)
-    for name in ('stage3_crf_nodepth', 'stage3_crf'):
-        classes = summary['class_iou'].get(name, {})
-        log(f'{summary["rows"][name]}, depth-only classes IoU: ' + ', '.join(
-            f'{cls} {iou:.1f}' if iou is not None else f'{cls} -'
-            for cls, iou in classes.items()), args)
+    for line in spread_lines(summary, ablation):
+        log(line, args)
 
 
 if __name__ == '__main__':

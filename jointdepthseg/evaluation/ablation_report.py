@@ -3,13 +3,15 @@
 Rows: mean ± std (ddof=1) over seeds and the per-seed values; paired
 differences: per-seed values, mean ± std, how many seeds are positive and the
 verdict of :mod:`jointdepthseg.evaluation.ablation_stats`; then the same for
-the IoU of the depth-only classes.
+the IoU of the depth-only classes. :func:`spread_lines` is one demo run's
+summary against those spreads (the lines tools/demo.py prints).
 """
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from .ablation_stats import NO_DIFFERENCE, RULE_NOTE, STD_NOTE
+from .ablation_stats import (NO_DIFFERENCE, RULE_NOTE, STD_NOTE,
+                             spread_checks)
 from .tables import markdown_table
 
 
@@ -91,3 +93,36 @@ def ablation_markdown(result: Mapping[str, Any]) -> str:
     else:
         parts += ['The dataset names no depth-only class pairs.', '']
     return '\n'.join(parts)
+
+
+def spread_lines(summary: Mapping[str, Any],
+                 ablation: Optional[Mapping[str, Any]]) -> list[str]:
+    """One demo run's claims, each against the seed-to-seed spread.
+
+    Args:
+        summary: the run's summary.json (``rows``, ``miou``, ``unary_miou``,
+            ``class_iou``).
+        ablation: ablation.json of the same variant, or None (spread
+            unknown: the differences alone).
+
+    Returns:
+        One line per claim the run has (difference in mIoU, whether it
+        exceeds the spread), then the depth-only classes' IoU of the two
+        stage-3 CRFs.
+    """
+    lines = []
+    for check in spread_checks(summary, ablation or {}):
+        text = f'{check["label"]}: {check["difference"]:+.1f} mIoU'
+        if check['exceeds'] is not None:
+            text += (', exceeds' if check['exceeds'] else
+                     ', within (no difference):') + \
+                f' the seed-to-seed spread {check["spread"]:.1f}'
+        lines.append(text)
+    for name in ('stage3_crf_nodepth', 'stage3_crf'):
+        classes = summary.get('class_iou', {}).get(name, {})
+        if name in summary['rows']:
+            lines.append(
+                f'{summary["rows"][name]}, depth-only classes IoU: ' +
+                ', '.join(f'{cls} {iou:.1f}' if iou is not None else
+                          f'{cls} -' for cls, iou in classes.items()))
+    return lines
