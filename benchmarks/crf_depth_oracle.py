@@ -62,13 +62,16 @@ def parse_args() -> argparse.Namespace:
 
 def depth_only_pairs(data_root: str) -> list[tuple[int, int]]:
     """The 0-based class-id pairs of ``DATA_ROOT/synthetic_meta.json``."""
-    path = osp.join(data_root, 'synthetic_meta.json')
+    from jointdepthseg.datasets.synthetic import (META_FILE,
+                                                  read_depth_only_pairs)
+    path = osp.join(data_root, META_FILE)
     if not osp.isfile(path):
         raise SystemExit(f'error: {path} not found: --data-root must be a '
                          'generated synthetic dataset')
-    with open(path) as file:
-        pairs = [tuple(pair['ids']) for pair in
-                 json.load(file)['depth_only_pairs']]
+    try:
+        pairs = read_depth_only_pairs(path)
+    except ValueError as error:
+        raise SystemExit(f'error: {error}')
     if not pairs:
         raise SystemExit(f'error: {path} lists no depth-only pairs; generate '
                          'the data with --variant depth-cue')

@@ -145,28 +145,19 @@ def make_data(args) -> None:
     write_json(marker, wanted)
 
 
-def read_json(path: str) -> dict:
-    with open(path) as file:
-        return json.load(file)
-
-
 def depth_only_pairs(data_root: str) -> list[tuple[str, str]]:
     """Class-name pairs that only depth separates in the depth-cue variant.
 
-    From ``DATA_ROOT/synthetic_meta.json`` (``"depth_only_pairs"``); where it
-    names none (``rooms``), the depth-cue variant's pairs
-    (``DEPTH_CUE_PAIRS``), so that both variants report the same classes.
+    From ``DATA_ROOT/synthetic_meta.json``; where it names none (``rooms``),
+    the depth-cue variant's pairs, so that both variants report the same
+    classes.
     """
-    pairs = []
-    meta = osp.join(data_root, 'synthetic_meta.json')
-    if osp.isfile(meta):
-        with open(meta) as file:
-            pairs = json.load(file).get('depth_only_pairs') or []
-    if not pairs:
-        from jointdepthseg.datasets.synthetic import DEPTH_CUE_PAIRS
-        pairs = DEPTH_CUE_PAIRS
-    return [tuple(pair['classes'] if isinstance(pair, dict) else
-                  getattr(pair, 'classes', pair)) for pair in pairs]
+    from jointdepthseg.datasets.synthetic import (DEPTH_CUE_PAIRS, META_FILE,
+                                                  read_depth_only_pairs)
+    meta = osp.join(data_root, META_FILE)
+    pairs = (read_depth_only_pairs(meta, 'classes') if osp.isfile(meta)
+             else [])
+    return pairs or [pair.classes for pair in DEPTH_CUE_PAIRS]
 
 
 def train_and_test(args, name, config, parent) -> str:
@@ -262,9 +253,10 @@ def main(argv=None) -> None:
     figures = osp.join(args.out, 'figures')
     # Fig. 4; with depth-only pairs (depth-cue), they are outlined and their
     # mean learned weights written to figures/fig4_crf_weights_pairs.md
-    meta = osp.join(args.data_root, 'synthetic_meta.json')
-    has_pairs = osp.isfile(meta) and bool(read_json(meta).get(
-        'depth_only_pairs'))
+    from jointdepthseg.datasets.synthetic import (META_FILE,
+                                                  read_depth_only_pairs)
+    meta = osp.join(args.data_root, META_FILE)
+    has_pairs = osp.isfile(meta) and bool(read_depth_only_pairs(meta))
     with_pairs = ['--pairs-from', meta] if has_pairs else []
     # the config gives the pair table its initial values
     run([sys.executable, osp.join(TOOLS, 'plot_crf_weights.py'),

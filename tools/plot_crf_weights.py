@@ -88,15 +88,11 @@ def class_names_from_config(config_path: str) -> list:
 
 def depth_only_pairs(meta_path: str) -> list:
     """``[(id_a, id_b), ...]`` from a synthetic dataset's metadata file."""
-    import json
+    from jointdepthseg.datasets.synthetic import read_depth_only_pairs
     try:
-        with open(meta_path) as file:
-            entries = json.load(file)['depth_only_pairs']
-        return [tuple(int(i) for i in entry['ids']) for entry in entries]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise SystemExit(f'error: {meta_path}: expected a synthetic_meta.json '
-                         f'with "depth_only_pairs" [{{"ids": [a, b]}}]: '
-                         f'{error}')
+        return read_depth_only_pairs(meta_path)
+    except (OSError, ValueError) as error:
+        raise SystemExit(f'error: {error}')
 
 
 def initial_values(config_path: Optional[str]) -> dict:

@@ -12,7 +12,7 @@ from .camera import PinholeCamera, nyu_intrinsics
 from .depth_steps import (CRF_THETA_ZETA_M, boundary_depth_steps,
                           class_mean_colours, crf_theta_gamma_px,
                           depth_kernel_mass, measure_pair, summarise_pair)
-from .metadata import META_FILE, read_metadata
+from .metadata import META_FILE, read_depth_only_pairs, read_metadata
 from .raycast import cast_rays
 from .render import render_room, render_scene
 from .room_layout import sample_scene
@@ -25,6 +25,7 @@ __all__ = [
     'render_scene', 'sample_scene', 'generate_dataset', 'sample_name',
     'sample_rng', 'DEPTH_CUE_PAIRS', 'VARIANT_NAMES', 'VARIANTS',
     'DepthCuePair', 'Variant', 'get_variant', 'META_FILE', 'read_metadata',
+    'read_depth_only_pairs',
     'CRF_THETA_ZETA_M', 'boundary_depth_steps', 'class_mean_colours',
     'crf_theta_gamma_px', 'depth_kernel_mass', 'measure_pair',
     'summarise_pair'

@@ -92,3 +92,38 @@ def read_metadata(data_root: str) -> dict:
             f'tools/make_synthetic.py (or written before it kept metadata)')
     with open(path) as file:
         return json.load(file)
+
+
+def read_depth_only_pairs(meta_path: str, field: str = 'ids') -> list[tuple]:
+    """The depth-only pairs listed in a ``synthetic_meta.json`` file.
+
+    Args:
+        meta_path: the metadata file (``DATA_ROOT/synthetic_meta.json``).
+        field: ``'ids'`` for the 0-based NYU-40 class ids (ints) or
+            ``'classes'`` for the class names (str).
+
+    Returns:
+        ``[(a, b), ...]`` in the file's order; empty for ``rooms``.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        ValueError: naming the file, if it is not JSON or holds no
+            ``"depth_only_pairs"`` list of entries with a two-element
+            ``field``.
+    """
+    if field not in ('ids', 'classes'):
+        raise ValueError(f"field must be 'ids' or 'classes', got {field!r}")
+    convert = int if field == 'ids' else str
+    expected = (f'{meta_path}: expected a synthetic_meta.json with '
+                f'"depth_only_pairs": [{{"{field}": [a, b]}}, ...]')
+    with open(meta_path) as file:
+        try:
+            entries = json.load(file)['depth_only_pairs']
+            pairs = [tuple(convert(value) for value in entry[field])
+                     for entry in entries]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f'{expected} ({type(error).__name__}: '
+                             f'{error})') from None
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f'{expected} (an entry has not two classes)')
+    return pairs
