@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from jointdepthseg.models.refiners import DenseCRF  # noqa: E402
-from jointdepthseg.models.refiners.toy_scenes import (  # noqa: E402
+from tests.helpers.toy_scenes import (  # noqa: E402
     NUM_CLASSES, PILLOW, SOFA, depth_only_scene)
 
 THETAS = dict(theta_alpha=20., theta_beta=10., theta_gamma=8.,

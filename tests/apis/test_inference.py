@@ -1,7 +1,7 @@
 """jointdepthseg.apis: init_model loads a checkpoint safely and strictly;
 inference matches a hand-normalised forward pass at any image size (here
 without resizing, ``inference_scale = None``; resizing to the model's scale
-is tested in test_inference_scale.py)."""
+is tested in test_pipeline.py)."""
 import os.path as osp
 import textwrap
 
@@ -14,30 +14,7 @@ from jointdepthseg.apis import JointPrediction, inference, init_model
 from jointdepthseg.apis.inference import inference_pipeline
 from jointdepthseg.datasets.layout import atomic_write_png
 from jointdepthseg.datasets.nyu_classes import NYU40_CLASSES
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MEAN = torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)
-STD = torch.tensor([58.395, 57.12, 57.375]).view(3, 1, 1)
-
-
-def write_config(folder, stage='stage2_joint', scale=None):
-    """A 1/16-width copy of a configs/nyu stage; its test pipeline is the
-    base's (with LoadNYUAnnotations, which inference must drop). ``scale``
-    replaces the base's ``inference_scale`` (640, 480); None: no resizing."""
-    base = osp.join(ROOT, 'configs', 'nyu', f'{stage}.py')
-    depth = ('depth_head=dict(in_channels=channels),'
-             if stage == 'stage2_joint' else '')
-    path = folder / f'tiny_{stage}.py'
-    path.write_text(textwrap.dedent(f'''
-        _base_ = [{base!r}]
-        inference_scale = {scale!r}
-        channels = [4, 8, 8, 8, 64]
-        model = dict(
-            data_preprocessor=dict(size=(32, 32)),
-            backbone=dict(width_mult=1 / 16),
-            decode_head=dict(in_channels=channels), {depth})
-    '''))
-    return str(path)
+from tests.helpers.tiny_configs import MEAN, STD, random_rgb, write_config
 
 
 def save_checkpoint(model, path, meta=None):
@@ -74,11 +51,6 @@ def expected_outputs(model, rgb):
     with torch.no_grad():
         logits, depth = model._forward(((image - MEAN) / STD)[None])
     return logits[0], depth[0, 0]
-
-
-def random_rgb(height, width, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
 
 
 def test_init_model_loads_the_checkpoint_weights_and_meta(trained, model):

@@ -11,7 +11,7 @@ from mmengine.config import Config
 import jointdepthseg  # noqa: F401  registers the components
 from jointdepthseg.datasets import layout
 from mmseg.registry import DATASETS, TRANSFORMS
-from tests.tiny_data import write_tiny_dataset
+from tests.helpers.tiny_data import write_tiny_dataset
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZE = (24, 32)

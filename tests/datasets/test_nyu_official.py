@@ -12,67 +12,18 @@ from jointdepthseg.datasets.nyu_official import (
     ConversionJob, LabeledMat, OfficialFileError, convert_frames,
     load_small_mat, read_class_mapping, read_official_inputs, read_splits,
     recount_outputs, verify_frames)
+from tests.helpers.official_nyu import (HEIGHT, WIDTH, make_upright_frames,
+                                        write_labeled_mat,
+                                        write_official_files)
 
-HEIGHT, WIDTH, NUM_FRAMES = 480, 640, 4
-MATLAB_HEADER = b'MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: test'
-
-
-def make_upright_frames(rng):
-    """The frames as a user sees them: (N, H, W[, 3]), metres, 894 names."""
-    images = rng.integers(0, 256, (NUM_FRAMES, HEIGHT, WIDTH, 3), np.uint8)
-    # whole millimetres plus at most 0.3 mm, so rounding to mm is unambiguous
-    depth_mm = rng.integers(500, 9900, (NUM_FRAMES, HEIGHT, WIDTH))
-    depths = (depth_mm + rng.uniform(-0.3, 0.3, depth_mm.shape)) / 1000.0
-    holes = rng.random(depths.shape) < 0.3
-    raw = np.where(holes, 0.0, depths)
-    labels = rng.integers(0, 895,
-                          (NUM_FRAMES, HEIGHT, WIDTH)).astype(np.uint16)
-    labels[:, 0, 0] = 894  # the largest name and the unlabeled 0 both occur
-    labels[:, 0, 1] = 0
-    return dict(
-        images=images,
-        depths=depths.astype(np.float32),
-        rawDepths=raw.astype(np.float32),
-        labels=labels,
-        depth_mm=depth_mm,
-        raw_depth_mm=np.where(holes, 0, depth_mm))
-
-
-def write_labeled_mat(path, upright, overrides=None):
-    """Write a MATLAB v7.3-like file: HDF5 with MATLAB's transposed axes."""
-    stored = dict(
-        images=upright['images'].transpose(0, 3, 2, 1),
-        depths=upright['depths'].transpose(0, 2, 1),
-        rawDepths=upright['rawDepths'].transpose(0, 2, 1),
-        labels=upright['labels'].transpose(0, 2, 1))
-    stored.update(overrides or {})
-    with h5py.File(path, 'w', userblock_size=512) as mat:
-        for key, array in stored.items():
-            if array is not None:
-                mat.create_dataset(key, data=array)
-    with open(path, 'r+b') as file:  # MATLAB's text header in the user block
-        file.write(MATLAB_HEADER)
+NUM_FRAMES = 4
 
 
 @pytest.fixture(scope='module')
 def official(tmp_path_factory):
-    rng = np.random.default_rng(0)
     root = tmp_path_factory.mktemp('official')
-    upright = make_upright_frames(rng)
-    map_class = rng.integers(1, 41, (1, 894)).astype(np.float64)
-    files = dict(
-        mat=str(root / 'nyu_depth_v2_labeled.mat'),
-        splits=str(root / 'splits.mat'),
-        mapping=str(root / 'classMapping40.mat'))
-    write_labeled_mat(files['mat'], upright)
-    scipy.io.savemat(
-        files['splits'],
-        dict(
-            trainNdxs=np.array([[1.0], [3.0]]),
-            testNdxs=np.array([[4.0], [2.0]])))
-    scipy.io.savemat(files['mapping'], dict(mapClass=map_class))
-    return dict(
-        files=files, upright=upright, map_class=map_class[0], root=root)
+    made = write_official_files(str(root), train=[1, 3], test=[4, 2])
+    return dict(made, root=root)
 
 
 def expected_label(labels, map_class):

@@ -9,7 +9,7 @@ from jointdepthseg.datasets import NYU40_CLASSES, NYUv2Dataset, layout
 from jointdepthseg.datasets.transforms import (DepthTrainingTarget,
                                                make_depth_training_target)
 from mmseg.registry import DATASETS
-from tests.tiny_data import write_tiny_dataset
+from tests.helpers.tiny_data import write_tiny_dataset
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadNYUAnnotations'),
             dict(type='PackSegInputs')]

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import scipy.io
 
+from tests.helpers.official_nyu import HEIGHT, WIDTH, write_official_files
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'convert_nyu.py')
-HEIGHT, WIDTH = 480, 640
 TRAIN, TEST = [4, 1], [2, 3]  # 1-based, as in splits.mat
 
 
@@ -37,34 +38,9 @@ def load_tool():
 @pytest.fixture(scope='module')
 def official(tmp_path_factory):
     """4 frames in the exact v7.3 layout (transposed), splits and mapping."""
-    rng = np.random.default_rng(1)
-    root = tmp_path_factory.mktemp('official')
-    n = 4
-    up = dict(
-        images=rng.integers(0, 256, (n, HEIGHT, WIDTH, 3), np.uint8),
-        depth_mm=rng.integers(400, 10000, (n, HEIGHT, WIDTH)),
-        labels=rng.integers(0, 895, (n, HEIGHT, WIDTH)).astype(np.uint16))
-    up['raw_mm'] = np.where(
-        rng.random(up['depth_mm'].shape) < 0.2, 0, up['depth_mm'])
-    map_class = rng.integers(1, 41, (1, 894))
-    files = dict(
-        mat=root / 'nyu_depth_v2_labeled.mat',
-        splits=root / 'splits.mat',
-        mapping=root / 'classMapping40.mat')
-    with h5py.File(files['mat'], 'w', userblock_size=512) as mat:
-        mat['images'] = up['images'].transpose(0, 3, 2, 1)  # (N, 3, W, H)
-        mat['depths'] = (up['depth_mm'] / 1000.0).astype(np.float32).transpose(
-            0, 2, 1)
-        mat['rawDepths'] = (up['raw_mm'] / 1000.0).astype(
-            np.float32).transpose(0, 2, 1)
-        mat['labels'] = up['labels'].transpose(0, 2, 1)
-    scipy.io.savemat(
-        files['splits'],
-        dict(
-            trainNdxs=np.array(TRAIN, float).reshape(-1, 1),
-            testNdxs=np.array(TEST, float).reshape(-1, 1)))
-    scipy.io.savemat(files['mapping'], dict(mapClass=map_class.astype(float)))
-    return dict(files=files, up=up, map_class=map_class[0])
+    made = write_official_files(str(tmp_path_factory.mktemp('official')),
+                                TRAIN, TEST, seed=1)
+    return dict(made, up=made['upright'])
 
 
 def cli_inputs(files):
@@ -106,7 +82,7 @@ def test_convert_frame_by_frame_then_rerun(official, tmp_path, capsys):
             expected = np.where(labels == 0, 255, lut[labels - 1] - 1)
             np.testing.assert_array_equal(label, expected)
             for folder, key in (('depths', 'depth_mm'), ('raw_depths',
-                                                         'raw_mm')):
+                                                         'raw_depth_mm')):
                 depth = read_png(out / folder / split / name)
                 assert depth.dtype == np.uint16
                 np.testing.assert_array_equal(depth, up[key][i])

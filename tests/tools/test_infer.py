@@ -13,7 +13,7 @@ import torch
 from jointdepthseg.apis import inference, init_model
 from jointdepthseg.datasets.layout import atomic_write_png, metres_to_depth_png
 from jointdepthseg.visualization.figures import colorize_labels
-from tests.apis.test_inference import random_rgb, write_config
+from tests.helpers.tiny_configs import random_rgb, write_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(ROOT, 'tools', 'infer.py')

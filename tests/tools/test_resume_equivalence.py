@@ -16,8 +16,8 @@ import sys
 import torch
 
 from jointdepthseg.engine import checkpoint_safe_globals
-from tests.tiny_data import write_tiny_dataset
-from tests.tools.tiny_train_config import ROOT, write_tiny_config
+from tests.helpers.tiny_data import write_tiny_dataset
+from tests.helpers.tiny_train_config import ROOT, write_tiny_config
 
 MAX_ITERS = 6
 KILL_AT = 3     # the process dies after this iteration, before its save

@@ -8,8 +8,8 @@ import sys
 import torch
 
 from jointdepthseg.engine import checkpoint_safe_globals
-from tests.tiny_data import write_tiny_dataset
-from tests.tools.tiny_train_config import ROOT, write_tiny_config
+from tests.helpers.tiny_data import write_tiny_dataset
+from tests.helpers.tiny_train_config import ROOT, write_tiny_config
 
 
 def run_train(config, work_dir, tmp_path, *extra):

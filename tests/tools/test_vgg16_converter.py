@@ -17,7 +17,7 @@ from jointdepthseg.models.backbones import MultiScaleNet
 from jointdepthseg.models.backbones.vgg16_mapping import (
     table1_conv_prefixes, vgg16_to_multiscale_net)
 from mmseg.registry import MODELS
-from tests.models.vgg16_fake import fake_vgg16
+from tests.helpers.vgg16_fake import fake_vgg16
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'model_converters',

@@ -36,7 +36,7 @@ from jointdepthseg.models.refiners.lattice_message_passing import \
 from jointdepthseg.models.refiners.mean_field import (ExactMessagePassing,
                                                       mean_field)
 
-from .test_permutohedral import structured_scene
+from tests.helpers.crf_scenes import structured_scene
 
 CLASSES = 4
 ITERS = 3

@@ -25,7 +25,7 @@ from jointdepthseg.models.refiners.crf_kernels import (appearance_features,
 from jointdepthseg.models.refiners.exact_filter import ExactGaussianFilter
 from jointdepthseg.models.refiners.lattice_filter import LatticeGaussianFilter
 
-from .test_permutohedral import structured_scene
+from tests.helpers.crf_scenes import structured_scene
 
 HEIGHT, WIDTH, CLASSES = 24, 32, 6
 WIDTH_FACTORS = (0.8, 0.9, 1.0, 1.1, 1.2)

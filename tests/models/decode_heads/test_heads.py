@@ -1,4 +1,5 @@
-"""MultiScaleSegHead (Eq. 2) and DepthBinHead (Eq. 3) against brute force."""
+"""MultiScaleSegHead (Eq. 2), DepthBinHead (Eq. 3) and their shared
+BranchClassifiers against brute force."""
 import math
 
 import pytest

@@ -22,7 +22,7 @@ import jointdepthseg  # noqa: F401  (registers the components)
 from jointdepthseg.models.refiners import DenseCRF
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from tests.models.tiny_models import tiny_segmentor_cfg
+from tests.helpers.tiny_models import tiny_segmentor_cfg
 
 LAMBDA = 0.5          # tiny_segmentor_cfg's sem_loss_weight
 CRF_WEIGHT = 0.7      # refiner_loss_weight

@@ -9,7 +9,7 @@ from jointdepthseg.models.backbones import MultiScaleNet
 from jointdepthseg.models.backbones.vgg16_mapping import (
     CONV5_3_DILATION, VGG16MappingError, check_vgg16_state_dict,
     kaiming_layers, table1_conv_prefixes, vgg16_to_multiscale_net)
-from tests.models.vgg16_fake import fake_vgg16, vgg16_shapes
+from tests.helpers.vgg16_fake import fake_vgg16, vgg16_shapes
 
 # (branch, k-th conv of the branch) -> torchvision key, from the text.
 COPIED = {

@@ -28,7 +28,7 @@ from mmengine.utils import get_installed_path
 from jointdepthseg import registry
 from mmseg.registry import MODELS
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = [4, 8, 8, 8, 64]  # Table 1 widths x 1/16
 
 

@@ -8,12 +8,12 @@ import jointdepthseg  # noqa: F401  (registers DenseCRF)
 from jointdepthseg.models.refiners import DenseCRF, sparse_rows
 from jointdepthseg.models.refiners.crf_kernels import (appearance_features,
                                                        depth_features,
-                                                       eq7_kernels,
                                                        smoothness_features)
 from jointdepthseg.models.refiners.exact_filter import gaussian_kernel_matrix
 from mmseg.registry import MODELS
 
-from .test_permutohedral import structured_scene
+from tests.helpers.crf_reference import eq7_kernels
+from tests.helpers.crf_scenes import structured_scene
 
 SMALL = dict(theta_alpha=10., theta_beta=20., theta_gamma=8., theta_zeta=0.3,
              theta_tau=3.)

@@ -11,7 +11,7 @@ import jointdepthseg  # noqa: F401
 from jointdepthseg.models.segmentors.crf_depth import fill_depth_holes
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from tests.models.tiny_models import tiny_segmentor_cfg
+from tests.helpers.tiny_models import tiny_segmentor_cfg
 
 SIZE = (20, 28)
 

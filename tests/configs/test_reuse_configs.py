@@ -20,7 +20,7 @@ from mmseg.models import EncoderDecoder
 from mmseg.models.backbones import ResNetV1c
 from mmseg.models.decode_heads import ASPPHead, FCNHead
 from mmseg.registry import DATASETS, MODELS
-from tests.tiny_data import write_tiny_dataset
+from tests.helpers.tiny_data import write_tiny_dataset
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CROP = (32, 32)

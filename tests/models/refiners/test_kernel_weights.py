@@ -2,6 +2,8 @@
 fixed per-pair total, mu carries the pair's strength; old checkpoints load
 exactly; and on a toy where only depth separates a pair, training raises
 that pair's w(2) and lowers its w(1)."""
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -9,11 +11,11 @@ import torch.nn.functional as F
 from jointdepthseg.models.refiners import DenseCRF
 from jointdepthseg.models.refiners.kernel_weights import (
     kernel_weights_from_logits, logits_from_kernel_weights)
-from jointdepthseg.models.refiners.toy_scenes import (NUM_CLASSES, PILLOW,
+from tests.helpers.toy_scenes import (NUM_CLASSES, PILLOW,
                                                       SOFA, WALL,
                                                       depth_only_scene)
 
-from .test_permutohedral import structured_scene
+from tests.helpers.crf_scenes import structured_scene
 
 TOY_THETAS = dict(theta_alpha=20., theta_beta=10., theta_gamma=8.,
                   theta_zeta=0.2, theta_tau=2.)
@@ -104,3 +106,53 @@ def test_only_depth_separates_pillow_and_sofa_so_their_depth_weight_rises():
     for a, b in ((WALL, SOFA), (SOFA, WALL)):
         assert share[a, b] < 4. / 14.
         assert share[PILLOW, SOFA] > share[a, b] + 0.3
+
+
+# ----------------------------------------------------------------------
+# Old checkpoints' free CRF weights -> (mu, logits) of kernel_weights.py:
+# weights below 1 convert exactly, a zero or negative weight is refused
+# (its logit would be -inf). Expected values by hand.
+# ----------------------------------------------------------------------
+
+MU = [[0.0, 1.5], [-2.0, 0.25]]
+FREE = [[[0.2, 0.5], [0.9, 0.3]],    # w(1), all below 1
+        [[0.4, 0.05], [0.6, 0.7]],   # w(2)
+        [[0.1, 0.25], [0.3, 0.95]]]  # w(3)
+
+
+def test_weights_below_one_convert_by_hand():
+    mu, logits = logits_from_kernel_weights(
+        torch.tensor(MU, dtype=torch.float64),
+        [torch.tensor(w, dtype=torch.float64) for w in FREE], 14.0)
+    for i in range(2):
+        for j in range(2):
+            pair_sum = sum(w[i][j] for w in FREE)
+            assert mu[i, j].item() == pytest.approx(
+                MU[i][j] * pair_sum / 14.0, rel=1e-12, abs=1e-15)
+            for m in range(3):
+                assert logits[m][i, j].item() == pytest.approx(
+                    math.log(FREE[m][i][j]), rel=1e-12)
+
+
+def test_a_crf_loaded_from_weights_below_one_keeps_every_product():
+    crf = DenseCRF(2, filter_mode='exact')
+    crf.load_state_dict({
+        'compatibility': torch.tensor(MU),
+        'weight_appearance': torch.tensor(FREE[0]),
+        'weight_depth': torch.tensor(FREE[1]),
+        'weight_smooth': torch.tensor(FREE[2])})
+    weights = crf.kernel_weights()
+    for m, name in enumerate(('appearance', 'depth', 'smooth')):
+        product = (crf.compatibility * weights[name]).detach()
+        for i in range(2):
+            for j in range(2):
+                assert product[i, j].item() == pytest.approx(
+                    MU[i][j] * FREE[m][i][j], rel=1e-5, abs=1e-7)
+
+
+@pytest.mark.parametrize('bad', [0.0, -0.5])
+def test_zero_or_negative_free_weight_is_refused(bad):
+    free = [torch.tensor(w) for w in FREE]
+    free[1][0, 1] = bad
+    with pytest.raises(ValueError, match='must all be > 0'):
+        logits_from_kernel_weights(torch.tensor(MU), free, 14.0)

@@ -9,7 +9,7 @@ from jointdepthseg.models.segmentors.postprocess import \
     restore_original_size
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from tests.models.tiny_models import tiny_segmentor_cfg
+from tests.helpers.tiny_models import tiny_segmentor_cfg
 
 
 def make_batch(batch=2, size=(20, 28), num_classes=6, seed=0, flip=False):

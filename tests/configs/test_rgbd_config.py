@@ -10,8 +10,8 @@ from mmengine.config import Config
 
 import jointdepthseg  # noqa: F401
 from mmseg.registry import MODELS, RUNNERS
-from tests.models.tiny_models import TINY_CHANNELS
-from tests.tiny_data import write_tiny_dataset
+from tests.helpers.tiny_models import TINY_CHANNELS
+from tests.helpers.tiny_data import write_tiny_dataset
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'stage3_crf_rgbd.py')

@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 from jointdepthseg.apis import inference, init_model
 from jointdepthseg.apis.pipeline import inference_pipeline
-from tests.apis.test_inference import MEAN, STD, random_rgb, write_config
+from tests.helpers.tiny_configs import MEAN, STD, random_rgb, write_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCALE = (32, 24)  # (long edge, short edge) of the tiny test models
