@@ -7,10 +7,15 @@ which refines the semantic logits with the image and the (detached) estimated
 depth, and whose output's cross entropy joins the loss. With
 ``crf_depth_source='measured'`` the CRF reads the measured (Kinect) depth
 instead, its holes filled with the estimate (``crf_depth.py``): RGB-D input.
+
+In training the CRF refines the network's maps at the input size (the
+training crop). In ``predict`` it refines once per image after whole or
+sliding-window inference, at the original size (``crf_refinement.py``), as
+``CRFEncoderDecoder`` does for mmseg's models.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import torch
 from mmengine.structures import PixelData
@@ -25,13 +30,14 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
 from ..utils import bilinear_resize
 from .crf_depth import (CRF_DEPTH_SOURCES, fill_depth_holes,
                         stack_measured_depth)
+from .crf_image import recover_image_rgb_0_255
+from .crf_refinement import (CRFView, check_not_one_view_of_many, crf_views,
+                             refine_views, scale_losses, set_crf_predictions)
 from .postprocess import restore_original_size
+from .sliding_window import slide_window_maps
 
-
-def scale_losses(losses: dict, weight: float) -> dict:
-    """Multiplies every ``loss*`` entry by ``weight``; logs (e.g. accuracy) stay."""
-    return {name: value * weight if name.startswith('loss') else value
-            for name, value in losses.items()}
+#: ``test_cfg.mode`` choices (mmseg's).
+TEST_MODES = ('whole', 'slide')
 
 
 @MODELS.register_module()
@@ -55,9 +61,14 @@ class JointDepthSegmentor(BaseSegmentor):
         sem_loss_weight: lambda of Eq. 1, multiplies the semantic losses (the
             unary one and the CRF one).
         refiner_loss_weight: extra factor on the CRF output's cross entropy.
-        train_cfg, test_cfg: as mmseg; only ``test_cfg.mode='whole'`` is
-            supported.
+        train_cfg: as mmseg's.
+        test_cfg: as mmseg's: ``mode='whole'`` (default) or ``mode='slide'``
+            with ``crop_size`` and ``stride`` (h, w) in pixels: the semantic
+            logits and the depth are stitched from the windows, then the CRF
+            refines the stitched result once.
         data_preprocessor: e.g. ``dict(type='JointSegDataPreProcessor', ...)``.
+        pretrained: accepted for mmseg's ``init_model``, which sets it to
+            None; weights come from ``init_cfg`` or a checkpoint.
     """
 
     def __init__(self,
@@ -72,9 +83,15 @@ class JointDepthSegmentor(BaseSegmentor):
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
                  init_cfg: OptMultiConfig = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
+        if pretrained is not None:
+            raise ValueError(
+                'JointDepthSegmentor: pretrained must be None; load weights '
+                "with backbone init_cfg=dict(type='Pretrained', ...) or a "
+                'checkpoint')
         self.backbone = MODELS.build(backbone)
         if neck is not None:
             self.neck = MODELS.build(neck)
@@ -101,9 +118,14 @@ class JointDepthSegmentor(BaseSegmentor):
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         mode = (test_cfg or {}).get('mode', 'whole')
-        if mode != 'whole':
-            raise ValueError(f"JointDepthSegmentor supports test_cfg.mode="
-                             f"'whole' only, got {mode!r}")
+        if mode not in TEST_MODES:
+            raise ValueError(f'JointDepthSegmentor: test_cfg.mode must be '
+                             f'one of {TEST_MODES}, got {mode!r}')
+        if mode == 'slide' and not {'crop_size', 'stride'} <= set(test_cfg):
+            raise ValueError(
+                "JointDepthSegmentor: test_cfg.mode='slide' needs crop_size "
+                'and stride, (h, w) in pixels')
+        self._previous_views: Optional[tuple] = None
 
     @property
     def with_depth_head(self) -> bool:
@@ -120,45 +142,56 @@ class JointDepthSegmentor(BaseSegmentor):
         return features
 
     def image_rgb_0_255(self, inputs: Tensor) -> Tensor:
-        """Undoes the data preprocessor's normalisation: (B, 3, H, W), 0-255.
+        """Undoes the data preprocessor's normalisation and channel order:
+        (B, 3, H, W) RGB, 0-255 (``crf_image.py``)."""
+        return recover_image_rgb_0_255(inputs, self.data_preprocessor,
+                                       'JointDepthSegmentor')
 
-        The channel order is the preprocessor's output (RGB with
-        ``bgr_to_rgb=True``, as our configs set).
-        """
-        preprocessor = self.data_preprocessor
-        if getattr(preprocessor, '_enable_normalize', False):
-            return inputs * preprocessor.std + preprocessor.mean
-        return inputs
+    def _network_maps(self, inputs: Tensor) -> dict:
+        """The heads' maps at the input size (B, ., H, W), no refiner.
 
-    def _forward_heads(self, inputs: Tensor,
-                       data_samples: Optional[SampleList] = None) -> dict:
-        """Runs the network. Every map is at the input size (B, ., H, W).
-
-        ``data_samples`` are needed only with ``crf_depth_source='measured'``
-        (their ``measured_depth_map``).
-
-        Returns a dict with ``seg_logits`` (unaries), ``bin_logits`` and
-        ``depth`` (metres) when there is a depth head, and ``refined_logits``
-        and ``crf_depth`` (metres, what the refiner read, or None) when there
-        is a refiner.
+        Returns a dict with ``seg_logits`` (unaries), and ``bin_logits`` and
+        ``depth`` (metres) when there is a depth head.
         """
         features = self.extract_feat(inputs)
         size = inputs.shape[2:]
         outputs = dict(seg_logits=self._to_size(self.decode_head(features),
                                                 size))
-        depth = None
         if self.with_depth_head:
             bin_logits = self._to_size(self.depth_head(features), size)
-            depth = self.depth_head.logits_to_depth(bin_logits)
-            outputs.update(bin_logits=bin_logits, depth=depth)
+            outputs.update(bin_logits=bin_logits,
+                           depth=self.depth_head.logits_to_depth(bin_logits))
+        return outputs
+
+    def _crf_depth(self, inputs: Tensor, depth: Optional[Tensor],
+                   data_samples: Optional[SampleList]) -> Optional[Tensor]:
+        """The depth the refiner reads at the input size, metres, or None.
+
+        The CRF takes the depth as a given modality: no gradient flows into
+        the depth head through it (Sec. 3.4).
+        """
+        crf_depth = None if depth is None else depth.detach()
+        if self.crf_depth_source == 'measured':
+            measured = stack_measured_depth(data_samples, inputs.shape[0],
+                                            tuple(inputs.shape[2:]), crf_depth)
+            crf_depth = fill_depth_holes(measured, crf_depth)
+        return crf_depth
+
+    def _forward_heads(self, inputs: Tensor,
+                       data_samples: Optional[SampleList] = None) -> dict:
+        """Runs the network and the refiner at the input size (training).
+
+        ``data_samples`` are needed only with ``crf_depth_source='measured'``
+        (their ``measured_depth_map``).
+
+        Returns ``_network_maps``'s dict, plus ``refined_logits`` and
+        ``crf_depth`` (metres, what the refiner read, or None) when there is
+        a refiner.
+        """
+        outputs = self._network_maps(inputs)
         if self.with_refiner:
-            # The CRF takes the depth as a given modality: no gradient flows
-            # into the depth head through it (Sec. 3.4).
-            crf_depth = None if depth is None else depth.detach()
-            if self.crf_depth_source == 'measured':
-                measured = stack_measured_depth(data_samples, inputs.shape[0],
-                                                tuple(size), crf_depth)
-                crf_depth = fill_depth_holes(measured, crf_depth)
+            crf_depth = self._crf_depth(inputs, outputs.get('depth'),
+                                        data_samples)
             outputs['crf_depth'] = crf_depth
             outputs['refined_logits'] = self.refiner(
                 outputs['seg_logits'], self.image_rgb_0_255(inputs),
@@ -170,14 +203,27 @@ class JointDepthSegmentor(BaseSegmentor):
             return maps
         return bilinear_resize(maps, size, self.align_corners)
 
-    def encode_decode(self, inputs: Tensor, batch_img_metas: list) -> Tensor:
-        """Final semantic logits (refined if there is a refiner), input size.
+    def inference_maps(self, inputs: Tensor) -> dict:
+        """Whole or sliding-window (``test_cfg.mode``) inference, no CRF.
 
-        Not for ``crf_depth_source='measured'``, whose depth comes with the
-        data samples: use ``predict``.
+        Returns:
+            dict: ``seg_logits`` (B, C, H, W) and, with a depth head,
+            ``depth`` (B, 1, H, W) metres, at the input size; in slide mode
+            each stitched from the windows (overlaps averaged).
         """
-        outputs = self._forward_heads(inputs)
-        return outputs.get('refined_logits', outputs['seg_logits'])
+        test_cfg = self.test_cfg or {}
+        if test_cfg.get('mode', 'whole') == 'whole':
+            maps = self._network_maps(inputs)
+        else:
+            maps = slide_window_maps(inputs, test_cfg['crop_size'],
+                                     test_cfg['stride'], self._network_maps)
+        return {name: maps[name] for name in ('seg_logits', 'depth')
+                if name in maps}
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: list) -> Tensor:
+        """The semantic unaries at the input size, (B, C, H, W); the CRF
+        runs in ``predict``, after stitching."""
+        return self._network_maps(inputs)['seg_logits']
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Eq. 1: ``lambda * L_sem (+ lambda * w * L_crf) + L_depth``."""
@@ -197,43 +243,71 @@ class JointDepthSegmentor(BaseSegmentor):
             losses.update(add_prefix(scale_losses(crf, weight), 'crf'))
         return losses
 
+    def crf_inputs_at_original_size(
+            self, inputs: Tensor,
+            data_samples: Optional[SampleList] = None) -> List[CRFView]:
+        """Whole or slide inference, then per image the unaries, the RGB
+        image, the CRF's depth and the estimated depth at ``ori_shape``."""
+        if data_samples is None:
+            data_samples = self._default_samples(inputs)
+        maps = self.inference_maps(inputs)
+        depth = maps.get('depth')
+        crf_depth = (self._crf_depth(inputs, depth, data_samples)
+                     if self.with_refiner else None)
+        return crf_views(maps['seg_logits'], self.image_rgb_0_255(inputs),
+                         [sample.metainfo for sample in data_samples],
+                         self.align_corners, depth=crf_depth,
+                         depth_estimate=depth)
+
+    @staticmethod
+    def _default_samples(inputs: Tensor) -> SampleList:
+        return [SegDataSample(metainfo=dict(img_shape=inputs.shape[2:],
+                                            ori_shape=inputs.shape[2:]))
+                for _ in range(inputs.shape[0])]
+
     def predict(self, inputs: Tensor,
                 data_samples: Optional[SampleList] = None) -> SampleList:
         """Predictions at each image's original size.
 
-        Sets ``seg_logits`` and ``pred_sem_seg`` (refined when there is a
-        refiner), ``pred_depth_map`` (metres) when there is a depth head, and
+        Whole or slide inference; with a refiner, the CRF then refines each
+        image's stitched logits once, at its original size, with its image
+        and depth restored the same way. Sets ``seg_logits`` and
+        ``pred_sem_seg`` (refined when there is a refiner),
+        ``pred_depth_map`` (metres) when there is a depth head, and
         ``seg_logits_unary`` / ``pred_sem_seg_unary`` when there is a refiner.
         """
         if data_samples is None:
-            data_samples = [
-                SegDataSample(metainfo=dict(
-                    img_shape=inputs.shape[2:], ori_shape=inputs.shape[2:]))
-                for _ in range(inputs.shape[0])]
-        outputs = self._forward_heads(inputs, data_samples)
-        final_logits = outputs.get('refined_logits', outputs['seg_logits'])
-        for index, sample in enumerate(data_samples):
-            meta = sample.metainfo
-            logits = restore_original_size(final_logits[index], meta,
-                                           self.align_corners)
-            fields = dict(seg_logits=logits,
-                          pred_sem_seg=logits.argmax(dim=0, keepdim=True))
-            if self.with_refiner:
-                unary = restore_original_size(outputs['seg_logits'][index],
-                                              meta, self.align_corners)
-                fields.update(seg_logits_unary=unary,
-                              pred_sem_seg_unary=unary.argmax(
-                                  dim=0, keepdim=True))
-            if self.with_depth_head:
-                fields['pred_depth_map'] = restore_original_size(
-                    outputs['depth'][index], meta, self.align_corners)
-            sample.set_data(
-                {name: PixelData(data=value) for name, value in fields.items()})
+            data_samples = self._default_samples(inputs)
+        if not self.with_refiner:
+            maps = self.inference_maps(inputs)
+            for index, sample in enumerate(data_samples):
+                meta = sample.metainfo
+                logits = restore_original_size(maps['seg_logits'][index],
+                                               meta, self.align_corners)
+                fields = dict(seg_logits=logits, pred_sem_seg=logits.argmax(
+                    dim=0, keepdim=True))
+                if self.with_depth_head:
+                    fields['pred_depth_map'] = restore_original_size(
+                        maps['depth'][index], meta, self.align_corners)
+                sample.set_data({name: PixelData(data=value)
+                                 for name, value in fields.items()})
+            return data_samples
+        self._previous_views = check_not_one_view_of_many(
+            self._previous_views, [s.metainfo for s in data_samples],
+            'JointDepthSegmentor')
+        views = self.crf_inputs_at_original_size(inputs, data_samples)
+        refined = refine_views(self.refiner, [v.unary for v in views],
+                               [v.image for v in views],
+                               [v.depth for v in views])
+        for sample, view, logits in zip(data_samples, views, refined):
+            set_crf_predictions(sample, logits, view.unary,
+                                view.depth_estimate)
         return data_samples
 
     def _forward(self, inputs: Tensor,
                  data_samples: Optional[SampleList] = None) -> tuple:
-        """Tensor mode: (final seg logits, depth in metres or None), input size."""
+        """Tensor mode: (final seg logits, depth in metres or None), input
+        size, refined at the input size as in training."""
         outputs = self._forward_heads(inputs, data_samples)
         return (outputs.get('refined_logits', outputs['seg_logits']),
                 outputs.get('depth'))

@@ -8,10 +8,12 @@ from mmengine.structures import PixelData
 from torch import nn
 
 import jointdepthseg  # noqa: F401
-from jointdepthseg.models.segmentors.crf_depth import fill_depth_holes
+from jointdepthseg.models.segmentors.crf_depth import (
+    fill_depth_holes, fill_depth_holes_from_neighbours)
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from tests.helpers.tiny_models import tiny_segmentor_cfg
+from tests.models.segmentors.crf_helpers import crf_cfg
 
 SIZE = (20, 28)
 
@@ -93,7 +95,10 @@ def test_refiner_reads_the_measured_depth_padded_and_hole_filled(training):
             model.predict(**data)
         estimate = estimated_depth(model, data['inputs'])
     got = model.refiner.depths[-1]
-    assert got.shape == (2, 1, 32, 32) and not got.requires_grad
+    # training refines the padded crop; predict each image at its original
+    # size, the padding cut
+    shape = (32, 32) if training else SIZE
+    assert got.shape == (2, 1, *shape) and not got.requires_grad
     for index in range(2):
         measured = depth + index  # metres, as loaded
         inside = got[index, 0, :SIZE[0], :SIZE[1]]
@@ -104,10 +109,11 @@ def test_refiner_reads_the_measured_depth_padded_and_hole_filled(training):
         assert (inside[valid] - estimate[index, 0, :SIZE[0], :SIZE[1]]
                 [valid]).abs().max() > 0.5
         # holes and padding (0 = hole) take the estimate
-        hole = torch.ones(32, 32, dtype=torch.bool)
+        hole = torch.ones(*shape, dtype=torch.bool)
         hole[:SIZE[0], :SIZE[1]] = ~valid
         torch.testing.assert_close(got[index, 0][hole],
-                                   estimate[index, 0][hole])
+                                   estimate[index, 0, :shape[0], :shape[1]]
+                                   [hole])
 
 
 def test_preprocessor_pads_the_measured_depth_with_zero():
@@ -227,3 +233,77 @@ def test_refiner_without_depth_head_reads_no_depth():
     assert outputs['crf_depth'] is None and 'depth' not in outputs
     torch.testing.assert_close(outputs['refined_logits'],
                                outputs['seg_logits'] * 1.5)
+
+
+# ------------------------------------- no estimate: CRFEncoderDecoder RGB-D
+
+def test_holes_take_the_mean_of_their_block_at_the_finest_level_with_any():
+    """By hand on a 4 x 4 map: a hole in a 2 x 2 block with readings takes
+    their mean; a block without readings takes the 4 x 4 mean."""
+    depth = torch.tensor([[1., 0., 5., 5.],
+                          [3., 2., 5., 0.],
+                          [0., 0., 8., 8.],
+                          [0., 0., 8., 4.]])
+    filled = fill_depth_holes_from_neighbours(depth.view(1, 1, 4, 4))[0, 0]
+    expected = depth.clone()
+    expected[0, 1] = (1 + 3 + 2) / 3
+    expected[1, 3] = 5.
+    expected[2:, :2] = (1 + 3 + 2 + 5 * 3 + 8 * 3 + 4) / 10
+    torch.testing.assert_close(filled, expected)
+
+
+def test_filled_map_keeps_readings_and_stays_within_their_range():
+    generator = torch.Generator().manual_seed(0)
+    depth = torch.rand(2, 1, 13, 17, generator=generator) * 4 + 1
+    depth[torch.rand(depth.shape, generator=generator) < 0.6] = 0.
+    depth[0, 0, 3:9, 4:12] = 0.  # a large hole
+    depth[1, 0, 0, 0] = float('nan')
+    filled = fill_depth_holes_from_neighbours(depth)
+    valid = torch.isfinite(depth) & (depth > 0)
+    torch.testing.assert_close(filled[valid], depth[valid])
+    for index in range(2):
+        readings = depth[index][valid[index]]
+        assert filled[index].min() >= readings.min()
+        assert filled[index].max() <= readings.max()
+    assert torch.isfinite(filled).all()
+
+
+def test_a_frame_without_readings_is_refused():
+    depth = torch.ones(2, 1, 4, 4)
+    depth[1] = 0.
+    with pytest.raises(ValueError, match=r'image\(s\) \[1\] of the batch has '
+                       'no valid reading'):
+        fill_depth_holes_from_neighbours(depth)
+
+
+def test_crf_encoder_decoder_reads_the_measured_depth_holes_filled():
+    cfg = crf_cfg(refiner=dict(type='_TestRecordingRefiner'),
+                  crf_depth_source='measured')
+    cfg['data_preprocessor']['type'] = 'JointSegDataPreProcessor'
+    model = MODELS.build(cfg)
+    batch, depth = make_batch()
+    for sample in batch['data_samples']:  # 4 classes here
+        sample.gt_sem_seg.data %= 4
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, True)
+        model.loss(**data)
+        model.eval()
+        model.test_step(make_batch()[0])
+    for call in model.refiner.calls:  # training, then predict
+        got = call['depth']
+        assert got.shape == (2, 1, *SIZE)
+        for index in range(2):
+            measured = (depth + index).view(1, 1, *SIZE)
+            torch.testing.assert_close(
+                got[index:index + 1],
+                fill_depth_holes_from_neighbours(measured))
+
+
+def test_crf_encoder_decoder_without_measured_depth_is_a_clear_error():
+    cfg = crf_cfg(refiner=dict(type='_TestRecordingRefiner'),
+                  crf_depth_source='measured')
+    model = MODELS.build(cfg).eval()
+    with torch.no_grad(), pytest.raises(
+            ValueError, match=r"img0\.png: no measured_depth_map, which "
+            r"CRFEncoderDecoder\(crf_depth_source='measured'\) feeds"):
+        model.test_step(make_batch(measured=False)[0])

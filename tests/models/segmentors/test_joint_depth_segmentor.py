@@ -140,13 +140,6 @@ def test_refiner_gets_rgb_image_and_detached_depth_and_joins_loss():
     assert not torch.allclose(sample.seg_logits.data, unary)
 
 
-def test_only_whole_inference_is_supported():
-    cfg = tiny_segmentor_cfg()
-    cfg['test_cfg'] = dict(mode='slide', crop_size=(8, 8), stride=(4, 4))
-    with pytest.raises(ValueError, match='whole'):
-        MODELS.build(cfg)
-
-
 def test_every_parameter_gets_a_gradient():
     model = MODELS.build(tiny_segmentor_cfg())
     data = model.data_preprocessor(make_batch(), training=True)
@@ -181,3 +174,85 @@ def test_tiny_model_overfits_a_fixed_batch():
     (ce0, depth0), (ce1, depth1) = history[0], history[-1]
     assert ce1 < 0.5 * ce0, history
     assert depth1 < 0.5 * depth0, history
+
+
+# ------------------------------------------------ refinement after stitching
+
+def test_slide_needs_crop_size_and_stride_and_other_modes_are_refused():
+    cfg = tiny_segmentor_cfg()
+    cfg['test_cfg'] = dict(mode='slide', crop_size=(8, 8))
+    with pytest.raises(ValueError, match='needs crop_size and stride'):
+        MODELS.build(cfg)
+    cfg['test_cfg'] = dict(mode='tiles')
+    with pytest.raises(ValueError, match=r"mode must be one of \('whole', "
+                       r"'slide'\), got 'tiles'"):
+        MODELS.build(cfg)
+
+
+def test_mmseg_init_model_pretrained_none_is_accepted():
+    cfg = tiny_segmentor_cfg()
+    MODELS.build(dict(cfg, pretrained=None))
+    with pytest.raises(ValueError, match='pretrained must be None'):
+        MODELS.build(dict(cfg, pretrained='weights.pth'))
+
+
+def test_slide_stitches_logits_and_depth_then_refines_once():
+    """Slide inference with one window covering the whole input equals
+    whole inference; with several windows the refiner still runs once, on
+    the stitched logits and depth at the original size."""
+    torch.manual_seed(0)
+    cfg = tiny_segmentor_cfg(refiner=dict(type='_TestScaleRefiner'),
+                             size=(32, 32))
+    whole = MODELS.build(cfg)
+    whole.init_weights()
+    cfg['test_cfg'] = dict(mode='slide', crop_size=(32, 32), stride=(16, 16))
+    one_window = MODELS.build(cfg)
+    one_window.load_state_dict(whole.state_dict())
+    cfg['test_cfg'] = dict(mode='slide', crop_size=(16, 16), stride=(8, 12))
+    windows = MODELS.build(cfg)
+    windows.load_state_dict(whole.state_dict())
+    results = {}
+    for name, model in (('whole', whole), ('one', one_window),
+                        ('windows', windows)):
+        model.eval()
+        model.data_preprocessor.test_cfg = dict(size=(32, 32))
+        batch = make_batch(batch=2, size=(20, 28))
+        with torch.no_grad():
+            results[name] = model.test_step(batch)
+        (image, depth), = model.refiner.calls
+        assert image.shape == (2, 3, 20, 28) and depth.shape == (2, 1, 20, 28)
+    for key in ('seg_logits', 'seg_logits_unary', 'pred_depth_map'):
+        torch.testing.assert_close(results['one'][0].get(key).data,
+                                   results['whole'][0].get(key).data)
+    # the stitched unaries are the windows' mean (sliding_window's test),
+    # so they differ from the whole image's where context reaches a border
+    assert not torch.allclose(results['windows'][0].seg_logits_unary.data,
+                              results['whole'][0].seg_logits_unary.data)
+    (image, depth), = windows.refiner.calls
+    refined = (results['windows'][0].seg_logits_unary.data * 2
+               + depth.mean())
+    torch.testing.assert_close(results['windows'][0].seg_logits.data,
+                               refined)
+
+
+def test_unpadded_input_predicts_exactly_as_refining_at_the_input_size():
+    """The synthetic demo's case (no padding, no resize): refining after
+    restoring to the original size changes nothing, bit for bit."""
+    torch.manual_seed(0)
+    crf = dict(type='DenseCRF', num_classes=6, num_iters=3, theta_alpha=8.,
+               theta_beta=20., theta_gamma=8., theta_tau=2.)
+    model = MODELS.build(tiny_segmentor_cfg(refiner=crf, size=(20, 28)))
+    model.init_weights()
+    model.eval()
+    batch = make_batch(batch=2, size=(20, 28))
+    data = model.data_preprocessor(batch, False)
+    with torch.no_grad():
+        at_input_size = model._forward_heads(data['inputs'])
+        samples = model.predict(**data)
+    for index, sample in enumerate(samples):
+        torch.testing.assert_close(sample.seg_logits.data,
+                                   at_input_size['refined_logits'][index],
+                                   rtol=0, atol=0)
+        torch.testing.assert_close(sample.pred_depth_map.data,
+                                   at_input_size['depth'][index],
+                                   rtol=0, atol=0)
