@@ -123,6 +123,26 @@ def _dataset_cfg(tmp_path):
                 pipeline=[])
 
 
+def tiny_crf_encoder_decoder(cascade=False):
+    """A stock mmseg EncoderDecoder (CascadeEncoderDecoder: FCN then OCR)
+    on MultiScaleNet, with the CRF."""
+    inputs = dict(in_channels=TINY_CHANNELS, in_index=[0, 1, 2, 3, 4],
+                  input_transform='resize_concat', channels=8,
+                  num_classes=NUM_CLASSES)
+    head = dict(type='FCNHead', num_convs=1, concat_input=False, **inputs)
+    cfg = dict(type='CRFEncoderDecoder',
+               data_preprocessor=dict(type='SegDataPreProcessor',
+                                      mean=[0., 0., 0.], std=[1., 1., 1.],
+                                      size=SIZE),
+               backbone=dict(type='MultiScaleNet', width_mult=1 / 16),
+               decode_head=head, refiner=tiny_crf(w_depth=None))
+    if cascade:
+        cfg.update(type='CRFCascadeEncoderDecoder', num_stages=2,
+                   decode_head=[head, dict(type='OCRHead', ocr_channels=4,
+                                           **inputs)])
+    return cfg
+
+
 #: registry name -> component name -> (config, or a function of tmp_path
 #: giving it; how to run a model component to a scalar, or None).
 RECIPES = {
@@ -142,6 +162,13 @@ RECIPES = {
         'JointSegDataPreProcessor': (dict(type='JointSegDataPreProcessor',
                                           mean=[0., 0., 0.],
                                           std=[1., 1., 1.]), None),
+        'CRFEncoderDecoder': (tiny_crf_encoder_decoder(), run_segmentor),
+        'CRFCascadeEncoderDecoder': (tiny_crf_encoder_decoder(cascade=True),
+                                     run_segmentor),
+        # a TTA model's parameters are its segmentor's
+        'CRFSegTTAModel': (dict(type='CRFSegTTAModel',
+                                module=tiny_crf_encoder_decoder()),
+                           lambda tta: run_segmentor(tta.module)),
     },
     'DATASETS': {'NYUv2Dataset': (_dataset_cfg, None)},
     'TRANSFORMS': {
