@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import argparse
 import glob
-import os
 import os.path as osp
-import shutil
 import sys
-import tempfile
 from functools import partial
 
 import mmengine
 
 from jointdepthseg.datasets.augmentation import (AugmentJob,
                                                  augment_training_samples)
-from jointdepthseg.datasets.layout import (DEPTH_DIR, IMAGE_DIR, LABEL_DIR,
-                                           RAW_DEPTH_DIR, SUFFIX)
+from jointdepthseg.fileio import (IMAGE_DIR, RAW_DEPTH_DIR, SAMPLE_FOLDERS,
+                                  SUFFIX, atomic_write_bytes)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -103,24 +100,14 @@ def copy_split(data_root: str, out_root: str, split: str,
                overwrite: bool) -> int:
     """Copy a split's files atomically; returns how many were copied."""
     copied = 0
-    for folder in (IMAGE_DIR, LABEL_DIR, DEPTH_DIR, RAW_DEPTH_DIR):
+    for folder in SAMPLE_FOLDERS.values():
         for src in sorted(
                 glob.glob(osp.join(data_root, folder, split, '*' + SUFFIX))):
             dst = osp.join(out_root, folder, split, osp.basename(src))
             if osp.isfile(dst) and not overwrite:
                 continue
-            os.makedirs(osp.dirname(dst), exist_ok=True)
-            handle, tmp = tempfile.mkstemp(
-                dir=osp.dirname(dst),
-                prefix='.' + osp.basename(dst),
-                suffix='.tmp')
-            os.close(handle)
-            try:
-                shutil.copyfile(src, tmp)
-                os.replace(tmp, dst)
-            except BaseException:
-                os.remove(tmp)
-                raise
+            with open(src, 'rb') as file:
+                atomic_write_bytes(dst, file.read())
             copied += 1
     return copied
 

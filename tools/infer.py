@@ -155,8 +155,7 @@ def make_panel(image_rgb: np.ndarray, labels: np.ndarray,
 def write_outputs(out_dir: str, name: str, image_rgb: np.ndarray, result,
                   palette) -> None:
     """NAME_labels.png, NAME_depth.png (with depth) and NAME_panel.png."""
-    from jointdepthseg.datasets.layout import (atomic_write_png,
-                                               metres_to_depth_png)
+    from jointdepthseg.fileio import atomic_write_png, metres_to_depth_png
     if result.labels.max(initial=0) > 255:
         raise SystemExit('error: more than 256 classes do not fit an 8-bit '
                          'label png')

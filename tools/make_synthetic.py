@@ -8,8 +8,9 @@ Example::
 
 Writes ``{images,labels40,depths,raw_depths}/{train,test}/NNNN.png`` with the
 NYU-40 class ids, like ``tools/convert_nyu.py``, and ``synthetic_meta.json``
-(variant, seed, the depth-only pairs and their measured depth steps). See
-docs/data.md.
+(variant, seed, size, the depth-only pairs and their designed depth steps;
+``benchmarks/depth_pair_statistics.py`` measures what the rendered depth shows
+of them). See docs/data.md.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import re
 import sys
 
 from jointdepthseg.datasets.synthetic import (VARIANT_NAMES, generate_dataset,
-                                              read_metadata)
+                                              get_variant)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -95,14 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f'\nwrote {len(names["train"])} train and {len(names["test"])} '
           f'{args.variant} samples of {args.size[0]}x{args.size[1]} to '
           f'{args.out}')
-    for pair in read_metadata(args.out)['depth_only_pairs']:
-        step = pair['depth_step_m']
-        print(f'depth-only pair {pair["classes"][0]} / {pair["classes"][1]}:'
-              f' touches in {step["images"]} images, boundary depth step '
-              f'median {step["median"]} m (p10 {step["p10"]}, p90 '
-              f'{step["p90"]}), {step["fraction_ge_theta_zeta"]} of it '
-              f'>= 0.2 m; designed {step["design_min"]}-'
-              f'{step["design_max"]} m')
+    pairs = get_variant(args.variant).depth_only_pairs
+    for pair in pairs:
+        low, high = pair.design_step_m
+        print(f'depth-only pair {pair.classes[0]} / {pair.classes[1]}: '
+              f'designed depth step {low:.2f}-{high:.2f} m')
+    if pairs:
+        print('measure the rendered steps: python '
+              f'benchmarks/depth_pair_statistics.py --data-root {args.out}')
     return 0
 
 

@@ -19,24 +19,16 @@ and the online ``RandomZoomCrop`` transform.
 from __future__ import annotations
 
 import math
-import os.path as osp
 import zlib
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .layout import (DEPTH_PNG_TO_METRES, atomic_write_png,
-                     metres_to_depth_png, sample_paths)
+from ..fileio import SAMPLE_KEYS, read_sample, sample_exists, write_sample
 
 #: Order of the 4 corner crops.
 CORNERS = ('top_left', 'top_right', 'bottom_left', 'bottom_right')
-#: Sample key -> key of ``layout.sample_paths``.
-OUTPUT_PATH_KEYS = dict(
-    image='img_path',
-    label='seg_map_path',
-    depth='depth_map_path',
-    raw_depth='raw_depth_path')
 
 
 @dataclass(frozen=True)
@@ -162,8 +154,9 @@ def zoom_sample(sample: dict, box: CropBox) -> tuple[dict, float]:
     """Zoom one sample into ``box`` at its full size; returns (sample, zoom).
 
     Args:
-        sample: ``image`` (H, W, 3) uint8, ``label`` (H, W), ``depth`` and
-            optionally ``raw_depth`` (H, W) float metres (0 = invalid).
+        sample: a sample dict (``jointdepthseg.fileio``): ``image``
+            (H, W, 3) uint8, ``labels`` (H, W), ``depth`` and optionally
+            ``raw_depth`` (H, W) float metres (0 = invalid).
         box: the crop window.
     """
     height, width = sample['image'].shape[:2]
@@ -208,54 +201,6 @@ def paper_augmentations(sample: dict,
     return variants
 
 
-def read_sample(data_root: str, split: str, name: str,
-                with_raw_depth: bool) -> dict:
-    """Read one sample of a DATA_ROOT, checking dtypes and sizes.
-
-    Returns:
-        dict: ``image`` (H, W, 3) uint8 RGB, ``label`` (H, W) uint8, ``depth``
-        (and ``raw_depth``) (H, W) float64 metres, 0 = invalid.
-    """
-    paths = sample_paths(data_root, split, name)
-    wanted = dict(
-        image=('img_path', np.uint8, 3),
-        label=('seg_map_path', np.uint8, 2),
-        depth=('depth_map_path', np.uint16, 2))
-    if with_raw_depth:
-        wanted['raw_depth'] = ('raw_depth_path', np.uint16, 2)
-    sample = {}
-    for key, (path_key, dtype, ndim) in wanted.items():
-        path = paths[path_key]
-        array = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if array is None:
-            raise ValueError(f'{path}: missing or not a readable png')
-        shape = '(H, W, 3)' if ndim == 3 else '(H, W)'
-        if array.dtype != dtype or array.ndim != ndim or (ndim == 3 and
-                                                          array.shape[2] != 3):
-            raise ValueError(f'{path}: {array.dtype} {array.shape}, expected '
-                             f'{np.dtype(dtype)} {shape}')
-        if sample and array.shape[:2] != sample['image'].shape[:2]:
-            raise ValueError(f'{path}: size {array.shape[:2]} differs from '
-                             f"the image's {sample['image'].shape[:2]}")
-        if key == 'image':
-            array = array[..., ::-1]  # OpenCV reads BGR
-        elif 'depth' in key:
-            array = array * DEPTH_PNG_TO_METRES
-        sample[key] = array
-    return sample
-
-
-def write_sample(data_root: str, split: str, name: str, sample: dict) -> None:
-    """Write a sample (as from :func:`read_sample`) atomically."""
-    paths = sample_paths(data_root, split, name)
-    for key, path_key in OUTPUT_PATH_KEYS.items():
-        if key in sample:
-            value = sample[key]
-            if 'depth' in key:
-                value = metres_to_depth_png(value)
-            atomic_write_png(paths[path_key], value, rgb=key == 'image')
-
-
 @dataclass(frozen=True)
 class AugmentJob:
     """Settings of the offline augmentation; picklable for worker processes.
@@ -284,14 +229,16 @@ class AugmentJob:
                     ] + [f'_crop{i}' for i in range(1, self.num_crops + 1)]
         return [name + suffix for suffix in suffixes]
 
+    @property
+    def sample_keys(self) -> tuple[str, ...]:
+        """The files read and written per sample (``fileio.SAMPLE_KEYS``)."""
+        return tuple(key for key in SAMPLE_KEYS
+                     if self.with_raw_depth or key != 'raw_depth')
+
     def is_done(self, name: str) -> bool:
-        keys = [
-            k for k in OUTPUT_PATH_KEYS.values()
-            if self.with_raw_depth or k != 'raw_depth_path'
-        ]
-        return all(
-            osp.isfile(sample_paths(self.out_root, 'train', out_name)[key])
-            for out_name in self.output_names(name) for key in keys)
+        return all(sample_exists(self.out_root, 'train', out_name,
+                                 self.sample_keys)
+                   for out_name in self.output_names(name))
 
 
 def augment_training_samples(job: AugmentJob, names: list[str]) -> int:
@@ -304,7 +251,7 @@ def augment_training_samples(job: AugmentJob, names: list[str]) -> int:
     for name in names:
         if not job.overwrite and job.is_done(name):
             continue
-        sample = read_sample(job.data_root, 'train', name, job.with_raw_depth)
+        sample = read_sample(job.data_root, 'train', name, job.sample_keys)
         rng = np.random.default_rng([job.seed, zlib.crc32(name.encode())])
         height, width = sample['image'].shape[:2]
         boxes = paper_crop_boxes(height, width, rng, job.zoom_range,

@@ -22,24 +22,17 @@ import os.path as osp
 import warnings
 from dataclasses import dataclass
 
-import cv2
 import h5py
 import numpy as np
 import scipy.io
 
-from .layout import (DEPTH_DIR, IMAGE_DIR, LABEL_DIR, RAW_DEPTH_DIR, SUFFIX,
-                     atomic_write_png, metres_to_depth_png, sample_paths)
+from ..fileio import (SAMPLE_FOLDERS, SUFFIX, encode_sample, read_png,
+                      sample_exists, sample_paths, write_sample)
 from .nyu_classes import IGNORE_INDEX, NUM_NYU40_CLASSES
 
 NUM_NYU_NAMES = 894
 OFFICIAL_NUM_TRAIN = 795
 OFFICIAL_NUM_TEST = 654
-#: Output key -> (folder, key of ``sample_paths``).
-OUTPUT_FILES = dict(
-    image=(IMAGE_DIR, 'img_path'),
-    label=(LABEL_DIR, 'seg_map_path'),
-    depth=(DEPTH_DIR, 'depth_map_path'),
-    raw_depth=(RAW_DEPTH_DIR, 'raw_depth_path'))
 
 
 class OfficialFileError(ValueError):
@@ -218,40 +211,53 @@ class LabeledMat:
                 self.path, f"cannot read the last frame of '{key}' "
                 f'({error}); is the file truncated?')
 
+    #: sample key -> the dataset of the .mat it comes from.
+    SOURCES = dict(image='images', labels='labels', depth='depths',
+                   raw_depth='rawDepths')
+
     def read_frame(self, frame: int, label_lut: np.ndarray) -> dict:
-        """Convert one frame to the on-disk arrays.
+        """One frame as a sample (``jointdepthseg.fileio``), checked.
 
         Args:
             frame: 1-based frame index.
             label_lut: (895,) uint8 from :func:`read_class_mapping`.
 
         Returns:
-            dict: ``image`` (H, W, 3) uint8 RGB, ``label`` (H, W) uint8
-            (0..39, 255), ``depth`` and ``raw_depth`` (H, W) uint16 mm.
+            dict: ``image`` (H, W, 3) uint8 RGB, ``labels`` (H, W) uint8
+            (0..39, 255), ``depth`` and ``raw_depth`` (H, W) float32 metres
+            as stored in the .mat (NaN and <= 0 are written as 0).
+
+        Raises:
+            OfficialFileError: naming the frame and the .mat dataset, if a
+                label is above 894 or a depth is infinite or more than a
+                16-bit millimetre png holds.
         """
         where = f'{self.path}: frame {frame}'
         index = frame - 1
         try:
-            image = self._file['images'][index].transpose(2, 1, 0)
-            labels = self._file['labels'][index].T
-            depths = dict(depth=('depths', self._file['depths'][index].T),
-                          raw_depth=('rawDepths',
-                                     self._file['rawDepths'][index].T))
+            sample = dict(
+                image=np.ascontiguousarray(
+                    self._file['images'][index].transpose(2, 1, 0)),
+                labels=self._file['labels'][index].T,
+                depth=self._file['depths'][index].T,
+                raw_depth=self._file['rawDepths'][index].T)
         except OSError as error:
             raise OfficialFileError(f'{where}: cannot be read ({error})')
-        if labels.max() > NUM_NYU_NAMES:
-            raise OfficialFileError(f"{where}: 'labels' holds {labels.max()},"
-                                    f' expected 0..{NUM_NYU_NAMES}')
-        sample = dict(image=np.ascontiguousarray(image),
-                      label=label_lut[labels])
-        for key, (name, metres) in depths.items():
-            if np.isinf(metres).any():
-                raise OfficialFileError(f"{where}: '{name}' holds infinite "
-                                        'depth, expected metres or NaN')
-            try:
-                sample[key] = metres_to_depth_png(metres)
-            except ValueError as error:
-                raise OfficialFileError(f"{where}: '{name}': {error}")
+        if sample['labels'].max() > NUM_NYU_NAMES:
+            raise OfficialFileError(f"{where}: 'labels' holds "
+                                    f"{sample['labels'].max()}, expected "
+                                    f'0..{NUM_NYU_NAMES}')
+        sample['labels'] = label_lut[sample['labels']]
+        for key in ('depth', 'raw_depth'):
+            if np.isinf(sample[key]).any():
+                raise OfficialFileError(
+                    f"{where}: '{self.SOURCES[key]}' holds infinite depth, "
+                    'expected metres or NaN')
+        try:  # what the pngs will hold: refuses depths they cannot
+            encode_sample(sample, {key: f"'{source}'"
+                                   for key, source in self.SOURCES.items()})
+        except ValueError as error:
+            raise OfficialFileError(f'{where}: {error}') from None
         return sample
 
     def close(self) -> None:
@@ -294,11 +300,8 @@ class ConversionJob:
     overwrite: bool = False
 
     def output_paths(self, split: str, frame: int) -> dict[str, str]:
-        paths = sample_paths(self.out_root, split, frame_name(frame))
-        return {
-            key: paths[path_key]
-            for key, (_, path_key) in OUTPUT_FILES.items()
-        }
+        """``{sample key: png path}`` of one frame's four files."""
+        return sample_paths(self.out_root, split, frame_name(frame))
 
 
 def convert_frames(job: ConversionJob,
@@ -311,13 +314,12 @@ def convert_frames(job: ConversionJob,
     converted = skipped = 0
     with LabeledMat(job.mat_path) as labeled:
         for frame, split in frames:
-            paths = job.output_paths(split, frame)
-            if not job.overwrite and all(map(osp.isfile, paths.values())):
+            name = frame_name(frame)
+            if not job.overwrite and sample_exists(job.out_root, split, name):
                 skipped += 1
                 continue
-            sample = labeled.read_frame(frame, job.label_lut)
-            for key, path in paths.items():
-                atomic_write_png(path, sample[key], rgb=key == 'image')
+            write_sample(job.out_root, split, name,
+                         labeled.read_frame(frame, job.label_lut))
             converted += 1
     return converted, skipped
 
@@ -332,8 +334,10 @@ def verify_frames(job: ConversionJob, frames: list[tuple[int,
     problems = []
     with LabeledMat(job.mat_path) as labeled:
         for frame, split in frames:
-            expected = labeled.read_frame(frame, job.label_lut)
-            for key, path in job.output_paths(split, frame).items():
+            paths = job.output_paths(split, frame)
+            expected = encode_sample(
+                labeled.read_frame(frame, job.label_lut), paths)
+            for key, path in paths.items():
                 problem = _check_png(path, expected[key])
                 if problem:
                     problems.append(f'{path}: {problem}')
@@ -344,11 +348,10 @@ def _check_png(path: str, expected: np.ndarray) -> str | None:
     """What is wrong with the png at ``path`` compared with ``expected``."""
     if not osp.isfile(path):
         return 'missing'
-    array = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if array is None:
+    try:
+        array = read_png(path, rgb=True)
+    except ValueError:
         return 'cannot be decoded as png'
-    if array.ndim == 3:
-        array = array[..., ::-1]  # OpenCV reads BGR
     if array.dtype != expected.dtype or array.shape != expected.shape:
         return (f'{array.dtype} {array.shape}, expected {expected.dtype} '
                 f'{expected.shape}')
@@ -366,7 +369,7 @@ def recount_outputs(out_root: str, splits: dict[str, np.ndarray]) -> list[str]:
     problems = []
     for split, frames in splits.items():
         expected = {frame_name(frame) + SUFFIX for frame in frames}
-        for folder, _ in OUTPUT_FILES.values():
+        for folder in SAMPLE_FOLDERS.values():
             directory = osp.join(out_root, folder, split)
             found = {
                 osp.basename(p)

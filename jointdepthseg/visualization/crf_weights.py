@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from jointdepthseg.datasets.layout import atomic_write_png
+from jointdepthseg.fileio import atomic_write_png
 from jointdepthseg.models.refiners.kernel_weights import \
     kernel_weights_from_logits
 

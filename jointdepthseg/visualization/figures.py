@@ -22,8 +22,6 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from jointdepthseg.datasets.layout import atomic_write_png
-
 DPI = 100
 TITLE_PX = 28
 GAP_PX = 8
@@ -155,11 +153,6 @@ def fig3_crf_comparison(image: np.ndarray,
     for axis, labels in zip(axes[1:], (gt_labels, crf_labels, unary_labels)):
         _show_rgb(axis, colorize_labels(labels, palette, ignore_index))
     return _render(fig)
-
-
-def save_figure(path: str, rgb: np.ndarray) -> None:
-    """Write an (h, w, 3) uint8 RGB figure as png, atomically."""
-    atomic_write_png(path, rgb, rgb=True)
 
 
 def _panel_px(image_hw: tuple[int, int], scale: float) -> tuple[int, int]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 import os.path as osp
 from typing import Any, Optional, Sequence
 
-import cv2
 import numpy as np
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
-from jointdepthseg.datasets.layout import DEPTH_PNG_TO_METRES
-from .figures import fig2_joint_prediction, fig3_crf_comparison, save_figure
+from jointdepthseg.fileio import atomic_write_png, read_depth_m, read_image
+from .figures import fig2_joint_prediction, fig3_crf_comparison
 
 
 @HOOKS.register_module()
@@ -83,9 +82,9 @@ class JointVisualizationHook(Hook):
         img_path = sample.metainfo.get('img_path')
         if img_path is None:
             raise KeyError('JointVisualizationHook needs metainfo img_path')
-        image = _read_rgb(img_path)
+        image = read_image(img_path)
         raw_path = sample.metainfo.get('raw_depth_path')
-        raw_depth = None if raw_path is None else _read_depth_png(raw_path)
+        raw_depth = None if raw_path is None else read_depth_m(raw_path)
         gt_labels = _labels(sample, 'gt_sem_seg')
         name = osp.splitext(osp.basename(img_path))[0]
         fig2 = fig2_joint_prediction(
@@ -95,14 +94,14 @@ class JointVisualizationHook(Hook):
             raw_depth, self.palette,
             self.ignore_index, self.depth_range_m, self.scale)
         paths = [osp.join(self.out_dir, 'fig2', name + '.png')]
-        save_figure(paths[0], fig2)
+        atomic_write_png(paths[0], fig2, rgb=True)
         if 'pred_sem_seg_unary' in sample:
             fig3 = fig3_crf_comparison(
                 image, gt_labels, _labels(sample, 'pred_sem_seg'),
                 _labels(sample, 'pred_sem_seg_unary'), self.palette,
                 self.ignore_index, self.scale)
             paths.append(osp.join(self.out_dir, 'fig3', name + '.png'))
-            save_figure(paths[1], fig3)
+            atomic_write_png(paths[1], fig3, rgb=True)
         return paths
 
 
@@ -118,22 +117,3 @@ def _map(sample: Any, key: str) -> np.ndarray:
 def _labels(sample: Any, key: str) -> np.ndarray:
     """(H, W) int64 labels of a data sample."""
     return _map(sample, key).astype(np.int64)
-
-
-def _read_rgb(path: str) -> np.ndarray:
-    """(H, W, 3) uint8 RGB image from a file."""
-    bgr = cv2.imread(path, cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise FileNotFoundError(f'cannot read image {path}')
-    return bgr[..., ::-1]
-
-
-def _read_depth_png(path: str) -> np.ndarray:
-    """(H, W) float32 metres from a 16-bit millimetre png; 0 = hole."""
-    depth = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if depth is None:
-        raise FileNotFoundError(f'cannot read raw depth {path}')
-    if depth.dtype != np.uint16 or depth.ndim != 2:
-        raise ValueError(f'raw depth {path} must be a one-channel 16-bit '
-                         f'png, got {depth.dtype} with shape {depth.shape}')
-    return depth.astype(np.float32) * DEPTH_PNG_TO_METRES

@@ -11,9 +11,8 @@ import pytest
 from jointdepthseg.datasets.augmentation import (
     CORNERS, AugmentJob, CropBox, augment_training_samples, corner_box,
     crop_size_for_zoom, depth_after_zoom, mirror_sample, paper_augmentations,
-    paper_crop_boxes, read_sample, resize_crop_nearest, zoom_factor,
-    zoom_sample)
-from jointdepthseg.datasets.layout import atomic_write_png, sample_paths
+    paper_crop_boxes, resize_crop_nearest, zoom_factor, zoom_sample)
+from jointdepthseg.fileio import atomic_write_png, read_sample, sample_paths
 
 
 def test_crop_sizes_and_corners():
@@ -75,24 +74,24 @@ def render_square_scene(focal_px, side_m, square_depth_m, wall_depth_m):
     rows, cols = np.mgrid[:height, :width] + 0.5
     inside = (np.abs(rows - height / 2) < half_px) & (
         np.abs(cols - width / 2) < half_px)
-    label = np.where(inside, 10, 0).astype(np.uint8)
+    labels = np.where(inside, 10, 0).astype(np.uint8)
     depth = np.where(inside, square_depth_m, wall_depth_m)
-    image = np.stack([label * 20] * 3, -1).astype(np.uint8)
-    return dict(image=image, label=label, depth=depth)
+    image = np.stack([labels * 20] * 3, -1).astype(np.uint8)
+    return dict(image=image, labels=labels, depth=depth)
 
 
 def test_zoomed_depth_matches_the_apparent_size_under_a_pinhole():
     focal, side = 100.0, 0.6
     sample = render_square_scene(focal, side, 3.0, 5.0)
-    assert np.count_nonzero(sample['label'][60]) == 20  # f * L / Z pixels
+    assert np.count_nonzero(sample['labels'][60]) == 20  # f * L / Z pixels
     zoomed, zoom = zoom_sample(sample, CropBox(30, 40, 60, 80))  # centre, 2x
     assert zoom == 2.0
-    width_px = np.count_nonzero(zoomed['label'][60])
-    square_depth = zoomed['depth'][zoomed['label'] == 10]
+    width_px = np.count_nonzero(zoomed['labels'][60])
+    square_depth = zoomed['depth'][zoomed['labels'] == 10]
     np.testing.assert_allclose(square_depth, 1.5)
     # the zoomed view is what the same camera sees with the square at Z / s
     assert width_px == round(focal * side / square_depth[0])
-    np.testing.assert_allclose(zoomed['depth'][zoomed['label'] == 0], 2.5)
+    np.testing.assert_allclose(zoomed['depth'][zoomed['labels'] == 0], 2.5)
 
 
 def test_zoom_sample_nearest_values_and_invalid_depth_stays_zero():
@@ -100,7 +99,7 @@ def test_zoom_sample_nearest_values_and_invalid_depth_stays_zero():
     depth = rng.integers(0, 3, (24, 32)) * rng.uniform(1, 8, (24, 32))
     sample = dict(
         image=rng.integers(0, 256, (24, 32, 3), np.uint8),
-        label=rng.integers(0, 40, (24, 32)).astype(np.uint8),
+        labels=rng.integers(0, 40, (24, 32)).astype(np.uint8),
         depth=depth,
         raw_depth=np.where(depth > 4, 0.0, depth))
     box = CropBox(3, 5, 17, 23)
@@ -112,8 +111,8 @@ def test_zoom_sample_nearest_values_and_invalid_depth_stays_zero():
         nearest = resize_crop_nearest(sample[key], box, 24, 32)
         np.testing.assert_array_equal(zoomed[key] == 0, nearest == 0)
         np.testing.assert_allclose(zoomed[key], nearest / zoom)
-    assert zoomed['label'].dtype == np.uint8
-    assert set(zoomed['label'].ravel()) <= set(sample['label'][3:20,
+    assert zoomed['labels'].dtype == np.uint8
+    assert set(zoomed['labels'].ravel()) <= set(sample['labels'][3:20,
                                                                5:28].ravel())
     expected = cv2.resize(
         sample['image'][3:20, 5:28], (32, 24), interpolation=cv2.INTER_LINEAR)
@@ -125,7 +124,7 @@ def test_mirror_and_the_six_paper_variants():
     rng = np.random.default_rng(3)
     sample = dict(
         image=rng.integers(0, 256, (6, 8, 3), np.uint8),
-        label=rng.integers(0, 40, (6, 8)).astype(np.uint8),
+        labels=rng.integers(0, 40, (6, 8)).astype(np.uint8),
         depth=rng.uniform(1, 5, (6, 8)))
     mirrored = mirror_sample(sample)
     for key in sample:
@@ -145,13 +144,13 @@ def write_data_root(root, names, rng, split='train', size=(24, 32)):
         paths = sample_paths(str(root), split, name)
         depth_mm = rng.integers(0, 9000, size).astype(np.uint16)
         atomic_write_png(
-            paths['img_path'],
+            paths['image'],
             rng.integers(0, 256, size + (3, ), np.uint8),
             rgb=True)
-        atomic_write_png(paths['seg_map_path'],
+        atomic_write_png(paths['labels'],
                          rng.integers(0, 40, size).astype(np.uint8))
-        atomic_write_png(paths['depth_map_path'], depth_mm)
-        atomic_write_png(paths['raw_depth_path'], depth_mm // 2)
+        atomic_write_png(paths['depth'], depth_mm)
+        atomic_write_png(paths['raw_depth'], depth_mm // 2)
 
 
 def test_augment_training_samples_files(tmp_path):
@@ -165,20 +164,20 @@ def test_augment_training_samples_files(tmp_path):
         '0001.png', '0001_crop1.png', '0001_crop2.png'
     ]
 
-    source = read_sample(job.data_root, 'train', '0007', True)
+    source = read_sample(job.data_root, 'train', '0007')
     boxes = paper_crop_boxes(24, 32,
                              np.random.default_rng([5, zlib.crc32(b'0007')]),
                              (1.1, 1.4))
-    out = read_sample(job.out_root, 'train', '0007_crop3', True)
+    out = read_sample(job.out_root, 'train', '0007_crop3')
     zoom = zoom_factor(boxes[2], 24, 32)
     for key in ('depth', 'raw_depth'):
         depth_mm = np.rint(source[key] * 1000).astype(np.int64)
         expected_mm = np.rint(
             resize_crop_nearest(depth_mm, boxes[2], 24, 32) / zoom)
         np.testing.assert_array_equal(np.rint(out[key] * 1000), expected_mm)
-    flipped = read_sample(job.out_root, 'train', '0007_flip', True)
+    flipped = read_sample(job.out_root, 'train', '0007_flip')
     np.testing.assert_array_equal(flipped['image'], source['image'][:, ::-1])
-    original = read_sample(job.out_root, 'train', '0007', True)
+    original = read_sample(job.out_root, 'train', '0007')
     np.testing.assert_array_equal(original['depth'], source['depth'])
 
     again = AugmentJob(job.data_root, str(tmp_path / 'again'), seed=5)
@@ -187,23 +186,3 @@ def test_augment_training_samples_files(tmp_path):
         name = os.path.join(folder, 'train', '0007_crop2.png')
         assert (tmp_path / 'out' / name).read_bytes() == (tmp_path / 'again' /
                                                           name).read_bytes()
-
-
-def test_read_sample_errors_name_the_file(tmp_path):
-    rng = np.random.default_rng(6)
-    write_data_root(tmp_path, ['0001'], rng)
-    paths = sample_paths(str(tmp_path), 'train', '0001')
-    cv2.imwrite(paths['depth_map_path'], np.zeros((24, 32), np.uint8))
-    with pytest.raises(
-            ValueError,
-            match=f"{paths['depth_map_path']}: uint8 "
-            r'\(24, 32\), expected uint16 \(H, W\)'):
-        read_sample(str(tmp_path), 'train', '0001', False)
-    cv2.imwrite(paths['depth_map_path'], np.zeros((24, 31), np.uint16))
-    with pytest.raises(ValueError, match=r'size \(24, 31\) differs'):
-        read_sample(str(tmp_path), 'train', '0001', False)
-    cv2.imwrite(paths['depth_map_path'], np.zeros((24, 32), np.uint16))
-    os.remove(paths['raw_depth_path'])
-    with pytest.raises(
-            ValueError, match=f"{paths['raw_depth_path']}: missing"):
-        read_sample(str(tmp_path), 'train', '0001', True)

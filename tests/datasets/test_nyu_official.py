@@ -2,7 +2,6 @@
 import os
 import os.path as osp
 
-import cv2
 import h5py
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ from jointdepthseg.datasets.nyu_official import (
     ConversionJob, LabeledMat, OfficialFileError, convert_frames,
     load_small_mat, read_class_mapping, read_official_inputs, read_splits,
     recount_outputs, verify_frames)
-from tests.helpers.official_nyu import (HEIGHT, WIDTH, make_upright_frames,
-                                        write_labeled_mat,
+from jointdepthseg.fileio import (atomic_write_png, metres_to_depth_png,
+                                  read_image, read_labels)
+from tests.helpers.official_nyu import (HEIGHT, WIDTH, write_labeled_mat,
                                         write_official_files)
 
 NUM_FRAMES = 4
@@ -46,14 +46,17 @@ def test_read_frame_is_upright_and_mapped(official):
             index = frame - 1
             np.testing.assert_array_equal(sample['image'], up['images'][index])
             np.testing.assert_array_equal(
-                sample['label'],
+                sample['labels'],
                 expected_label(up['labels'][index], official['map_class']))
-            for key in ('depth', 'raw_depth'):
-                assert sample[key].dtype == np.uint16
+            for key, stored in (('depth', 'depths'),
+                                ('raw_depth', 'rawDepths')):
+                assert sample[key].dtype == np.float32  # metres, as stored
                 np.testing.assert_array_equal(sample[key],
-                                              up[key + '_mm'][index])
-    assert sample['label'][0, 1] == 255
-    assert sample['label'][0, 0] == official['map_class'][893] - 1
+                                              up[stored][index])
+                np.testing.assert_array_equal(  # what the png will hold
+                    metres_to_depth_png(sample[key]), up[key + '_mm'][index])
+    assert sample['labels'][0, 1] == 255
+    assert sample['labels'][0, 0] == official['map_class'][893] - 1
 
 
 def test_class_mapping_lut(official):
@@ -127,7 +130,8 @@ def test_frame_values_are_checked_per_frame(official, tmp_path):
                 match=r"frame 3: 'labels' holds 895, expected 0..894"):
             labeled.read_frame(3, lut)
         with pytest.raises(OfficialFileError,
-                           match="frame 4: 'rawDepths': depth exceeds"):
+                           match="frame 4: 'rawDepths': depth reaches 70 m, "
+                           "expected at most 65.535 m"):
             labeled.read_frame(4, lut)
         with pytest.raises(OfficialFileError,
                            match=r"frame 1: 'depths' holds infinite depth"):
@@ -185,19 +189,18 @@ def test_convert_skip_verify_and_recount(official, tmp_path):
     assert convert_frames(job, frames) == (0, 4)  # a rerun skips them
     assert sorted(os.listdir(tmp_path / 'depths' /
                              'test')) == ['0002.png', '0004.png']
-    image = cv2.imread(str(tmp_path / 'images' / 'train' / '0003.png'))
-    np.testing.assert_array_equal(image[..., ::-1],
-                                  official['upright']['images'][2])
+    image = read_image(str(tmp_path / 'images' / 'train' / '0003.png'))
+    np.testing.assert_array_equal(image, official['upright']['images'][2])
     assert verify_frames(job, frames) == [] and recount_outputs(
         str(tmp_path), splits) == []
 
     label_path = str(tmp_path / 'labels40' / 'train' / '0001.png')
-    label = cv2.imread(label_path, cv2.IMREAD_UNCHANGED)
+    label = read_labels(label_path)
     label[5, 5] = (label[5, 5] + 1) % 40
-    cv2.imwrite(label_path, label)
+    atomic_write_png(label_path, label)
     os.remove(tmp_path / 'raw_depths' / 'test' / '0004.png')
     depth_path = str(tmp_path / 'depths' / 'test' / '0002.png')
-    cv2.imwrite(depth_path, np.zeros((HEIGHT, WIDTH), np.uint8))
+    atomic_write_png(depth_path, np.zeros((HEIGHT, WIDTH), np.uint8))
     (tmp_path / 'images' / 'test' / '0003.png').write_bytes(b'')
     problems = verify_frames(job, frames)
     assert f'{label_path}: 1 values differ from the .mat' in problems

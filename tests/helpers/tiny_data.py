@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jointdepthseg.datasets import layout
+from jointdepthseg.fileio import write_sample
 
 
 def write_tiny_dataset(root, num_train=4, num_test=2, size=(24, 32),
@@ -14,8 +14,6 @@ def write_tiny_dataset(root, num_train=4, num_test=2, size=(24, 32),
     height, width = size
     for split, count in (('train', num_train), ('test', num_test)):
         for index in range(count):
-            name = f'{index + 1:04d}'
-            paths = layout.sample_paths(str(root), split, name)
             image = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
             labels = np.full((height, width), 1, np.uint8)
             labels[:, width // 2:] = 5 % num_classes
@@ -24,13 +22,33 @@ def write_tiny_dataset(root, num_train=4, num_test=2, size=(24, 32),
                 -0.2, 0.2, size)
             image[labels == 1] //= 2  # class 1 is darker: learnable
             depth[1, :2] = 0.0
-            layout.atomic_write_png(paths['img_path'], image, rgb=True)
-            layout.atomic_write_png(paths['seg_map_path'], labels)
-            layout.atomic_write_png(paths['depth_map_path'],
-                                    layout.metres_to_depth_png(depth))
+            sample = dict(image=image, labels=labels, depth=depth)
             if with_raw:
-                raw = depth.copy()
-                raw[-2:, -3:] = 0
-                layout.atomic_write_png(paths['raw_depth_path'],
-                                        layout.metres_to_depth_png(raw))
+                sample['raw_depth'] = depth.copy()
+                sample['raw_depth'][-2:, -3:] = 0
+            write_sample(str(root), split, f'{index + 1:04d}', sample)
     return str(root)
+
+
+def data_info(root, name='0001', split='train') -> dict:
+    """``NYUv2Dataset``'s data info of sample NAME (its file paths)."""
+    from mmseg.registry import DATASETS
+    dataset = DATASETS.build(dict(type='NYUv2Dataset', data_root=root,
+                                  split=split, pipeline=[]))
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        if info['img_path'].endswith(f'{name}.png'):
+            return info
+    raise KeyError(f'no sample {name} in {root}/{split}')
+
+
+def load_annotations(info: dict, **kwargs) -> dict:
+    """``LoadImageFromFile`` then ``LoadNYUAnnotations(**kwargs)`` on a copy
+    of ``info``."""
+    import copy
+
+    from mmseg.registry import TRANSFORMS
+    results = TRANSFORMS.build(dict(type='LoadImageFromFile'))(
+        copy.deepcopy(info))
+    return TRANSFORMS.build(dict(type='LoadNYUAnnotations', **kwargs))(
+        results)

@@ -5,14 +5,14 @@ import os.path as osp
 import subprocess
 import sys
 
-import cv2
 import numpy as np
+import pytest
 
-from jointdepthseg.datasets.layout import atomic_write_png, sample_paths
+from jointdepthseg.fileio import (SAMPLE_FOLDERS, atomic_write_png,
+                                  read_depth_png, sample_paths)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'augment_nyu.py')
-FOLDERS = ('images', 'labels40', 'depths', 'raw_depths')
 
 
 def load_tool():
@@ -25,16 +25,17 @@ def load_tool():
 def write_sample(root, split, name, rng, size=(30, 40)):
     paths = sample_paths(str(root), split, name)
     atomic_write_png(
-        paths['img_path'],
+        paths['image'],
         rng.integers(0, 256, size + (3, ), np.uint8),
         rgb=True)
-    atomic_write_png(paths['seg_map_path'],
+    atomic_write_png(paths['labels'],
                      rng.integers(0, 40, size).astype(np.uint8))
     depth_mm = rng.integers(0, 9000, size).astype(np.uint16)
-    atomic_write_png(paths['depth_map_path'], depth_mm)
-    atomic_write_png(paths['raw_depth_path'], depth_mm)
+    atomic_write_png(paths['depth'], depth_mm)
+    atomic_write_png(paths['raw_depth'], depth_mm)
 
 
+@pytest.mark.slow
 def test_augment_cli(tmp_path, capsys):
     rng = np.random.default_rng(0)
     src, out = tmp_path / 'src', tmp_path / 'out'
@@ -54,7 +55,7 @@ def test_augment_cli(tmp_path, capsys):
     assert result.returncode == 0, result.stderr
     assert 'augmenting 3 training images -> 18' in result.stdout
     assert 'copied 4 test files unchanged' in result.stdout
-    for folder in FOLDERS:
+    for folder in SAMPLE_FOLDERS.values():
         names = sorted(os.listdir(out / folder / 'train'))
         assert len(names) == 18 and names[:6] == [
             '0001.png', '0001_crop1.png', '0001_crop2.png', '0001_crop3.png',
@@ -64,11 +65,9 @@ def test_augment_cli(tmp_path, capsys):
         assert (out / folder / 'test' /
                 '0003.png').read_bytes() == (src / folder / 'test' /
                                              '0003.png').read_bytes()
-    depth = cv2.imread(
-        str(out / 'depths' / 'train' / '0002_crop4.png'), cv2.IMREAD_UNCHANGED)
-    source = cv2.imread(
-        str(src / 'depths' / 'train' / '0002.png'), cv2.IMREAD_UNCHANGED)
-    assert depth.dtype == np.uint16 and depth.shape == (30, 40)
+    depth = read_depth_png(str(out / 'depths' / 'train' / '0002_crop4.png'))
+    source = read_depth_png(str(src / 'depths' / 'train' / '0002.png'))
+    assert depth.shape == (30, 40)
     # crop 4 = bottom-right 24 x 32 window, zoomed exactly 1.25x back to
     # 30 x 40 (nearest, pixel centres aligned), depth divided by 1.25
     rows = 6 + np.floor((np.arange(30) + 0.5) * 24 / 30).astype(int)
@@ -80,13 +79,13 @@ def test_augment_cli(tmp_path, capsys):
     assert tool.main(['--data-root', str(src), '--out', str(out)]) == 0
     assert 'augmented 0 images, skipped 3 done ones' in capsys.readouterr().out
 
-    cv2.imwrite(
-        str(src / 'depths' / 'train' / '0005.png'), np.zeros((30, 40),
-                                                             np.uint8))
+    atomic_write_png(str(src / 'depths' / 'train' / '0005.png'),
+                     np.zeros((30, 40), np.uint8))
     assert tool.main(
         ['--data-root',
          str(src), '--out',
          str(tmp_path / 'o2'), '--no-test']) == 1
     assert capsys.readouterr().err == (
         f"augment_nyu.py: error: {src / 'depths' / 'train' / '0005.png'}: "
-        'uint8 (30, 40), expected uint16 (H, W)\n')
+        'uint8 (30, 40), expected a single-channel 16-bit millimetre depth '
+        'png: uint16 (H, W)\n')

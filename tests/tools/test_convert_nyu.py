@@ -5,12 +5,12 @@ import os.path as osp
 import subprocess
 import sys
 
-import cv2
 import h5py
 import numpy as np
 import pytest
-import scipy.io
 
+from jointdepthseg.fileio import (SAMPLE_FOLDERS, atomic_write_png,
+                                  read_depth_png, read_image, read_labels)
 from tests.helpers.official_nyu import HEIGHT, WIDTH, write_official_files
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -52,12 +52,7 @@ def cli_inputs(files):
     ]
 
 
-def read_png(path):
-    array = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    assert array is not None, path
-    return array[..., ::-1] if array.ndim == 3 else array
-
-
+@pytest.mark.slow
 def test_convert_frame_by_frame_then_rerun(official, tmp_path, capsys):
     out = tmp_path / 'nyu'
     result = run_cli(*cli_inputs(official['files']), '--out', out, '--workers',
@@ -68,30 +63,27 @@ def test_convert_frame_by_frame_then_rerun(official, tmp_path, capsys):
     assert 'verify: all 4 frames and file counts are exact' in result.stdout
     up, lut = official['up'], official['map_class']
     for split, frames in (('train', TRAIN), ('test', TEST)):
-        for folder in ('images', 'labels40', 'depths', 'raw_depths'):
+        for folder in SAMPLE_FOLDERS.values():
             assert sorted(os.listdir(out / folder / split)) == sorted(
                 f'{frame:04d}.png' for frame in frames)
         for frame in frames:
             i, name = frame - 1, f'{frame:04d}.png'
-            image = read_png(out / 'images' / split / name)
+            image = read_image(str(out / 'images' / split / name))
             assert image.shape == (HEIGHT, WIDTH, 3)  # upright 480 x 640
             np.testing.assert_array_equal(image, up['images'][i])
-            label = read_png(out / 'labels40' / split / name)
-            assert label.dtype == np.uint8
+            label = read_labels(str(out / 'labels40' / split / name))
             labels = up['labels'][i].astype(np.int64)
             expected = np.where(labels == 0, 255, lut[labels - 1] - 1)
             np.testing.assert_array_equal(label, expected)
             for folder, key in (('depths', 'depth_mm'), ('raw_depths',
                                                          'raw_depth_mm')):
-                depth = read_png(out / folder / split / name)
-                assert depth.dtype == np.uint16
+                depth = read_depth_png(str(out / folder / split / name))
                 np.testing.assert_array_equal(depth, up[key][i])
 
     # in this process (a subprocess costs seconds of imports): a rerun skips
     # all frames, and its --verify catches a png changed behind its back
-    cv2.imwrite(
-        str(out / 'depths' / 'test' / '0002.png'),
-        np.zeros((HEIGHT, WIDTH), np.uint16))
+    atomic_write_png(str(out / 'depths' / 'test' / '0002.png'),
+                     np.zeros((HEIGHT, WIDTH), np.uint16))
     tool = load_tool()
     assert tool.main(
         cli_inputs(official['files']) +
@@ -101,6 +93,7 @@ def test_convert_frame_by_frame_then_rerun(official, tmp_path, capsys):
     assert '0002.png: 307200 values differ from the .mat' in captured.err
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_and_writes_nothing(official, tmp_path, capsys):
     bad_mat = tmp_path / 'nyu_depth_v2_labeled.mat'
     with h5py.File(official['files']['mat'], 'r') as src, \

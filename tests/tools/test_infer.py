@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from jointdepthseg.apis import inference, init_model
-from jointdepthseg.datasets.layout import atomic_write_png, metres_to_depth_png
+from jointdepthseg.fileio import atomic_write_png, metres_to_depth_png
 from jointdepthseg.visualization.figures import colorize_labels
 from tests.helpers.tiny_configs import random_rgb, write_config
 
@@ -120,6 +120,7 @@ def run_cli(*args):
         capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_missing_inputs_give_one_error_line(model_files, tmp_path):
     config, checkpoint = model_files
     image = tmp_path / 'img.png'
@@ -165,6 +166,7 @@ def test_scale_option_resizes_each_photo_and_writes_at_its_size(model_files,
     assert not np.array_equal(depth, metres_to_depth_png(at_own_size.depth))
 
 
+@pytest.mark.slow
 def test_bad_scales_are_refused_in_one_line(model_files, tmp_path):
     config, checkpoint = model_files
     image = tmp_path / 'img.png'

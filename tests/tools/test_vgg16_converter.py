@@ -171,9 +171,8 @@ def test_refusals(tool, vgg_file, tmp_path, capsys):
 
 def test_a_failed_write_leaves_nothing(tool, vgg_file, tmp_path, capsys,
                                        monkeypatch):
-    def disk_full(obj, path):
-        with open(path, 'wb') as handle:
-            handle.write(b'partial')
+    def disk_full(obj, file):
+        file.write(b'partial')
         raise OSError(28, 'No space left on device')
 
     monkeypatch.setattr(tool.torch, 'save', disk_full)

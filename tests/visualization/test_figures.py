@@ -1,7 +1,6 @@
 """Fig. 2 / Fig. 3 panels and JointVisualizationHook write real pngs."""
 from types import SimpleNamespace
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -9,12 +8,13 @@ from mmengine.structures import PixelData
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
-from jointdepthseg.datasets.layout import atomic_write_png
+from jointdepthseg.fileio import (atomic_write_png, metres_to_depth_png,
+                                  read_image)
 from jointdepthseg.visualization import figures
 from jointdepthseg.visualization.figures import (colorize_labels,
                                                  fig2_joint_prediction,
                                                  fig3_crf_comparison,
-                                                 figure_size_px, save_figure)
+                                                 figure_size_px)
 
 PALETTE = [[200, 30, 30], [30, 200, 30], [30, 30, 200], [200, 200, 30]]
 H, W = 40, 60
@@ -57,11 +57,9 @@ def test_fig2_size_colours_and_holes(tmp_path):
     assert tuple(panel_pixel(figure, 3, 20, 10)) == (0, 0, 0)  # hole
     assert panel_pixel(figure, 3, 20, 50).sum() > 0  # valid raw depth
     path = tmp_path / 'fig2' / 'a.png'
-    save_figure(str(path), figure)
-    written = cv2.imread(str(path))
+    atomic_write_png(str(path), figure, rgb=True)
     assert path.stat().st_size > 1000
-    assert written.shape == figure.shape
-    np.testing.assert_array_equal(written[..., ::-1], figure)
+    np.testing.assert_array_equal(read_image(str(path)), figure)
 
 
 def test_fig2_without_raw_depth_and_fig3(tmp_path):
@@ -91,8 +89,7 @@ def make_sample(tmp_path, name, with_raw, with_unary):
     metainfo = dict(img_path=img_path)
     if with_raw:
         metainfo['raw_depth_path'] = str(tmp_path / 'raw' / f'{name}.png')
-        atomic_write_png(metainfo['raw_depth_path'],
-                         np.rint(raw * 1000).astype(np.uint16))
+        atomic_write_png(metainfo['raw_depth_path'], metres_to_depth_png(raw))
     sample = SegDataSample(metainfo=metainfo)
     sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
     sample.pred_sem_seg = PixelData(data=torch.from_numpy(pred)[None])
@@ -118,10 +115,10 @@ def test_hook_writes_first_n_images(tmp_path):
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob('*'))
     assert written == ['fig2', 'fig2/a.png', 'fig2/b.png', 'fig3',
                        'fig3/a.png']
-    fig2 = cv2.imread(str(out / 'fig2' / 'a.png'))
+    fig2 = read_image(str(out / 'fig2' / 'a.png'))
     assert fig2.shape[:2] == figure_size_px((H, W), 5, True, 1.0)
     assert tuple(panel_pixel(fig2, 3, 20, 10)) == (0, 0, 0)  # hole
-    fig3 = cv2.imread(str(out / 'fig3' / 'a.png'))
+    fig3 = read_image(str(out / 'fig3' / 'a.png'))
     assert fig3.shape[:2] == figure_size_px((H, W), 4, False, 1.0)
 
 
@@ -145,7 +142,7 @@ def test_hook_draws_a_semantics_only_model_with_an_empty_depth_panel(
     sample = make_sample(tmp_path, 'a', True, False)
     del sample.pred_depth_map  # stage 1 has no depth head
     paths = hook.draw_sample(sample)
-    fig2 = cv2.imread(paths[0])
+    fig2 = read_image(paths[0])
     assert fig2.shape[:2] == figure_size_px((H, W), 5, True, 1.0)
     # the predicted-depth panel is blank (white) but for its "n/a" text
     assert tuple(panel_pixel(fig2, 4, 1, 1)) == (255, 255, 255)

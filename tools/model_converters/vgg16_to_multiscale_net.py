@@ -16,7 +16,7 @@ hold MultiScaleNet's own Kaiming initialisation. Load it with
 from __future__ import annotations
 
 import argparse
-import os
+import io
 import os.path as osp
 import sys
 
@@ -24,6 +24,7 @@ import torch
 from mmengine.config import Config
 from mmengine.model import initialize
 
+from jointdepthseg.fileio import atomic_write_bytes
 from jointdepthseg.models.backbones.multiscale_net import MultiScaleNet
 from jointdepthseg.models.backbones.vgg16_mapping import (
     CONV5_3_DILATION, VGG16_LAYERS, VGG16_TO_TABLE1, VGG16MappingError,
@@ -91,18 +92,11 @@ def read_vgg16(path: str) -> dict:
 
 
 def save_atomically(checkpoint: dict, path: str) -> None:
-    """torch.save to a temp file next to ``path``, then rename."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # not mkstemp: its files are private (0600), a checkpoint is not
-    tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    try:
-        torch.save(checkpoint, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    """torch.save ``checkpoint`` to ``path`` through a temporary file and a
+    rename (``jointdepthseg.fileio.atomic_write_bytes``)."""
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def convert(args: argparse.Namespace) -> int:

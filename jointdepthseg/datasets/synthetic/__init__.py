@@ -1,4 +1,4 @@
-"""Embedded synthetic dataset: procedural NYU-style rooms (issues 4 and 9).
+"""Embedded synthetic dataset: procedural NYU-style rooms.
 
 ``render_room(rng, size, variant)`` draws and renders one room;
 ``generate_dataset`` writes a whole dataset in the layout the converter
@@ -9,10 +9,7 @@ image so that only depth separates them. See the "Synthetic data" section of
 ``docs/data.md``.
 """
 from .camera import PinholeCamera, nyu_intrinsics
-from .depth_steps import (CRF_THETA_ZETA_M, boundary_depth_steps,
-                          class_mean_colours, crf_theta_gamma_px,
-                          depth_kernel_mass, measure_pair, summarise_pair)
-from .metadata import META_FILE, read_depth_only_pairs, read_metadata
+from .metadata import META_FILE, read_depth_only_pairs
 from .raycast import cast_rays
 from .render import render_room, render_scene
 from .room_layout import sample_scene
@@ -24,9 +21,6 @@ __all__ = [
     'PinholeCamera', 'nyu_intrinsics', 'cast_rays', 'render_room',
     'render_scene', 'sample_scene', 'generate_dataset', 'sample_name',
     'sample_rng', 'DEPTH_CUE_PAIRS', 'VARIANT_NAMES', 'VARIANTS',
-    'DepthCuePair', 'Variant', 'get_variant', 'META_FILE', 'read_metadata',
-    'read_depth_only_pairs',
-    'CRF_THETA_ZETA_M', 'boundary_depth_steps', 'class_mean_colours',
-    'crf_theta_gamma_px', 'depth_kernel_mass', 'measure_pair',
-    'summarise_pair'
+    'DepthCuePair', 'Variant', 'get_variant', 'META_FILE',
+    'read_depth_only_pairs'
 ]

@@ -1,6 +1,6 @@
 """``DATA_ROOT/synthetic_meta.json``: what a synthetic dataset is.
 
-``generate_dataset`` writes it (atomically) after every sample:
+``generate_dataset`` writes it (atomically) once every sample is written:
 
 .. code-block:: json
 
@@ -9,38 +9,30 @@
      "depth_only_pairs": [
         {"classes": ["pillow", "sofa"], "ids": [17, 5],
          "family": "upholstery", "where": "...",
-         "depth_step_m": {"design_min": 0.25, "design_max": 0.35,
-                          "images": 50, "boundary_pixel_pairs": 1234,
-                          "p10": 0.01, "median": 0.09, "p90": 0.3,
-                          "fraction_ge_theta_zeta": 0.3,
-                          "kernel_retention_cross": 0.54,
-                          "kernel_retention_within": 0.92,
-                          "kernel_equivalent_step": 0.22,
-                          "theta_gamma_px": 12.5, "theta_zeta_m": 0.2}}]}
+         "depth_step_m": {"design_min": 0.25, "design_max": 0.35}}]}
 
 ``ids`` are the 0-based NYU-40 ids of ``nyu_classes.NYU40_CLASSES`` (the label
-values in ``labels40``); ``design_*`` is the step the generator builds along
-the wall normal; the other ``depth_step_m`` entries are measured in the
-rendered depth over all images (``depth_steps.summarise_pair``): the step across the
-4-neighbour boundaries of the two classes, and what the CRF's depth kernel
-keeps of the spatial weight between them (``kernel_retention_*``, 1 = depth
-cannot tell them apart). ``rooms`` has no depth-only pairs.
+values in ``labels40``); ``design_min`` / ``design_max`` bound the step
+(metres) the generator builds along the wall normal between the two classes.
+``rooms`` has no depth-only pairs. What the rendered depth shows of these steps, and
+what the CRF's depth kernel keeps of them, is measured from the files by
+``benchmarks/depth_pair_statistics.py``; files written before that move also
+hold those measurements in ``depth_step_m`` (``p10``, ``median``, ...), which
+every reader here accepts and ignores.
 """
 from __future__ import annotations
 
 import json
-import os
 import os.path as osp
-import tempfile
 
+from ...fileio import atomic_write_json
 from .variants import Variant
 
 META_FILE = 'synthetic_meta.json'
 
 
 def dataset_metadata(variant: Variant, seed: int, size: tuple[int, int],
-                     counts: dict[str, int], step_summaries: list[dict]
-                     ) -> dict:
+                     counts: dict[str, int]) -> dict:
     """The metadata dict of a generated dataset.
 
     Args:
@@ -48,50 +40,24 @@ def dataset_metadata(variant: Variant, seed: int, size: tuple[int, int],
         seed: the dataset seed.
         size: ``(height, width)`` pixels.
         counts: ``{'train': n, 'test': m}``.
-        step_summaries: one ``summarise_pair`` dict per
-            ``variant.depth_only_pairs`` entry, in that order.
     """
-    pairs = []
-    for pair, summary in zip(variant.depth_only_pairs, step_summaries,
-                             strict=True):
-        steps = dict(design_min=round(pair.design_step_m[0], 4),
-                     design_max=round(pair.design_step_m[1], 4), **summary)
-        pairs.append(dict(classes=list(pair.classes), ids=list(pair.ids),
-                          family=pair.family, where=pair.where,
-                          depth_step_m=steps))
+    pairs = [dict(classes=list(pair.classes), ids=list(pair.ids),
+                  family=pair.family, where=pair.where,
+                  depth_step_m=dict(design_min=round(pair.design_step_m[0], 4),
+                                    design_max=round(pair.design_step_m[1],
+                                                     4)))
+             for pair in variant.depth_only_pairs]
     return dict(variant=variant.name, seed=int(seed), size=list(size),
                 num_train=int(counts['train']), num_test=int(counts['test']),
                 depth_only_pairs=pairs)
 
 
 def write_metadata(data_root: str, metadata: dict) -> str:
-    """Write ``DATA_ROOT/synthetic_meta.json`` through a temporary file and a
-    rename; returns its path."""
-    os.makedirs(data_root, exist_ok=True)
+    """Write ``DATA_ROOT/synthetic_meta.json`` atomically; returns its
+    path."""
     path = osp.join(data_root, META_FILE)
-    handle, tmp = tempfile.mkstemp(prefix='.' + META_FILE, suffix='.tmp',
-                                   dir=data_root)
-    try:
-        with os.fdopen(handle, 'w') as file:
-            json.dump(metadata, file, indent=2)
-            file.write('\n')
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write_json(path, metadata)
     return path
-
-
-def read_metadata(data_root: str) -> dict:
-    """The metadata of a generated dataset; a clear error if there is none."""
-    path = osp.join(data_root, META_FILE)
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'{path} not found: not a dataset written by '
-            f'tools/make_synthetic.py (or written before it kept metadata)')
-    with open(path) as file:
-        return json.load(file)
 
 
 def read_depth_only_pairs(meta_path: str, field: str = 'ids') -> list[tuple]:

@@ -3,12 +3,13 @@
 ``DATA_ROOT/{images,labels40,depths,raw_depths}/{train,test}/NAME.png`` with
 ``NAME`` the 1-based sample number zero-padded to at least four digits
 (``0001``), like the converter's frame numbers. Every file is written
-atomically (``layout.atomic_write_png``). Each sample draws its randomness
-from ``(seed, split, index)`` alone, so the bytes written do not depend on
-the number of worker processes or on the order samples are rendered in.
-Afterwards ``DATA_ROOT/synthetic_meta.json`` records the variant, the seed and
-the depth-only pairs with their measured boundary depth steps
-(``metadata.py``).
+atomically (``jointdepthseg.fileio.write_sample``). Each sample draws its
+randomness from ``(seed, split, index)`` alone, so the bytes written do not
+depend on the number of worker processes or on the order samples are rendered
+in. Afterwards ``DATA_ROOT/synthetic_meta.json`` records what the data is: the
+variant, the seed, the size and the depth-only pairs with their designed depth
+steps (``metadata.py``). The generator measures nothing in what it rendered:
+``benchmarks/depth_pair_statistics.py`` does, from the files.
 """
 from __future__ import annotations
 
@@ -19,10 +20,7 @@ import os.path as osp
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from ..layout import (DEPTH_DIR, IMAGE_DIR, LABEL_DIR, RAW_DEPTH_DIR, SPLITS,
-                      SUFFIX, atomic_write_png, metres_to_depth_png,
-                      sample_paths)
-from .depth_steps import crf_theta_gamma_px, measure_pair, summarise_pair
+from ...fileio import SAMPLE_FOLDERS, SPLITS, SUFFIX, write_sample
 from .metadata import dataset_metadata, write_metadata
 from .render import DEFAULT_SIZE, render_room
 from .variants import get_variant
@@ -40,32 +38,12 @@ def sample_name(index: int, total: int) -> str:
     return f'{index + 1:0{max(4, len(str(total)))}d}'
 
 
-def write_sample(data_root: str, split: str, name: str, sample: dict) -> None:
-    """Write one rendered sample (see ``render_scene``) as four pngs."""
-    paths = sample_paths(data_root, split, name)
-    atomic_write_png(paths['img_path'], sample['image'], rgb=True)
-    atomic_write_png(paths['seg_map_path'], sample['labels'])
-    atomic_write_png(paths['depth_map_path'],
-                     metres_to_depth_png(sample['depth']))
-    atomic_write_png(paths['raw_depth_path'],
-                     metres_to_depth_png(sample['raw_depth']))
-
-
-def _render_and_write(job: tuple) -> list:
+def _render_and_write(job: tuple) -> None:
     """Render and write one sample; a module-level function so that worker
-    processes can run it.
-
-    Returns:
-        ``depth_steps.measure_pair`` of each of the variant's depth-only
-        pairs in this sample.
-    """
+    processes can run it."""
     data_root, split, index, total, seed, size, variant = job
-    name = sample_name(index, total)
     sample = render_room(sample_rng(seed, split, index), size, variant)
-    write_sample(data_root, split, name, sample)
-    return [measure_pair(sample['labels'], sample['depth'], *pair.ids,
-                         theta_gamma_px=crf_theta_gamma_px(size[1]))
-            for pair in get_variant(variant).depth_only_pairs]
+    write_sample(data_root, split, sample_name(index, total), sample)
 
 
 def _check_arguments(num_train, num_test, seed, size, workers) -> tuple:
@@ -92,7 +70,7 @@ def _check_no_stale_files(out_root: str, names: dict) -> None:
     samples of this dataset)."""
     for split, split_names in names.items():
         expected = {name + SUFFIX for name in split_names}
-        for folder in (IMAGE_DIR, LABEL_DIR, DEPTH_DIR, RAW_DEPTH_DIR):
+        for folder in SAMPLE_FOLDERS.values():
             for path in glob.glob(osp.join(out_root, folder, split,
                                            '*' + SUFFIX)):
                 if osp.basename(path) not in expected:
@@ -132,20 +110,13 @@ def generate_dataset(out_root: str, num_train: int, num_test: int,
     bar = ProgressBar(len(jobs)) if progress and jobs else None
     if workers > 1 and len(jobs) > 1:
         with multiprocessing.Pool(min(workers, len(jobs))) as pool:
-            measured = []  # imap keeps the jobs' order: same metadata
-            for result in pool.imap(_render_and_write, jobs):
-                measured.append(result)
+            for _ in pool.imap_unordered(_render_and_write, jobs):
                 if bar is not None:
                     bar.update()
     else:
-        measured = []
         for job in jobs:
-            measured.append(_render_and_write(job))
+            _render_and_write(job)
             if bar is not None:
                 bar.update()
-    summaries = [summarise_pair([m[k] for m in measured],
-                                crf_theta_gamma_px(size[1]))
-                 for k in range(len(spec.depth_only_pairs))]
-    write_metadata(out_root, dataset_metadata(spec, seed, size, counts,
-                                              summaries))
+    write_metadata(out_root, dataset_metadata(spec, seed, size, counts))
     return names

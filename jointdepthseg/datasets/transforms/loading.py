@@ -1,60 +1,16 @@
 """Loading NYU-40 label and depth pngs, with the checks that make bad files fail
-loudly where they are read (never as a silent wrong number later)."""
+loudly where they are read (never as a silent wrong number later); the files
+are read by ``jointdepthseg.fileio``."""
 from __future__ import annotations
 
-import os.path as osp
-
-import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmseg.registry import TRANSFORMS
 
-from ..layout import DEPTH_PNG_TO_METRES
+from ...fileio import (DEPTH_PNG_TO_METRES, check_same_size,
+                       depth_png_to_metres, read_depth_png, read_labels)
 from ..nyu_classes import IGNORE_INDEX, NUM_NYU40_CLASSES
-
-
-def read_png_unchanged(path: str) -> np.ndarray:
-    """Reads a png with its own bit depth and channels; clear error if bad."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: file not found')
-    array = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if array is None:
-        raise IOError(f'{path}: not a readable png (missing or truncated)')
-    return array
-
-
-def check_label_map(labels: np.ndarray, path: str, num_classes: int,
-                    ignore_index: int) -> None:
-    """Raises ValueError naming ``path`` unless labels are 2-D uint8 in
-    0..num_classes-1 or ``ignore_index``."""
-    if labels.dtype != np.uint8 or labels.ndim != 2:
-        raise ValueError(
-            f'{path}: label png must be single-channel 8-bit, got dtype '
-            f'{labels.dtype} with shape {labels.shape}')
-    values = np.unique(labels)
-    bad = values[(values >= num_classes) & (values != ignore_index)]
-    if bad.size:
-        raise ValueError(
-            f'{path}: label values {bad.tolist()[:10]} are outside '
-            f'0..{num_classes - 1} and {ignore_index} (unlabeled)')
-
-
-def check_depth_png(depth: np.ndarray, path: str) -> None:
-    """Raises ValueError naming ``path`` unless depth is 2-D uint16 (mm)."""
-    if depth.dtype != np.uint16 or depth.ndim != 2:
-        raise ValueError(
-            f'{path}: depth png must be single-channel 16-bit millimetres, '
-            f'got dtype {depth.dtype} with shape {depth.shape}')
-
-
-def check_same_size(array: np.ndarray, expected_hw: tuple, path: str,
-                    image_path: str) -> None:
-    if tuple(array.shape[:2]) != tuple(expected_hw):
-        raise ValueError(
-            f'{path}: size {array.shape[0]}x{array.shape[1]} does not match '
-            f'its image {image_path} ({expected_hw[0]}x{expected_hw[1]})')
-
 
 #: ``depth_source`` -> the data-info key of the png it reads.
 DEPTH_SOURCES = dict(inpainted='depth_map_path', raw='raw_depth_path')
@@ -107,9 +63,10 @@ class LoadNYUAnnotations(BaseTransform):
             and test time; pack it with ``PackJointSegInputs``.
 
     Raises:
-        FileNotFoundError / IOError / ValueError naming the file: missing or
-        truncated png, wrong dtype or channels, labels out of range, a size
-        different from the image's, no raw depth where one is needed.
+        FileNotFoundError / ValueError naming the file (the readers of
+        ``jointdepthseg.fileio``): missing or truncated png, wrong dtype or
+        channels, labels out of range, a size different from the image's,
+        no raw depth where one is needed.
     """
 
     def __init__(self, with_seg: bool = True, with_depth: bool = True,
@@ -134,10 +91,9 @@ class LoadNYUAnnotations(BaseTransform):
     def _read_depth_m(self, path: str, expected_hw: tuple,
                       image_path: str) -> np.ndarray:
         """(H, W) float32 metres from a checked 16-bit millimetre png."""
-        depth_png = read_png_unchanged(path)
-        check_depth_png(depth_png, path)
+        depth_png = read_depth_png(path)
         check_same_size(depth_png, expected_hw, path, image_path)
-        return depth_png.astype(np.float32) * np.float32(self.depth_scale)
+        return depth_png_to_metres(depth_png, np.float32, self.depth_scale)
 
     def transform(self, results: dict) -> dict:
         expected_hw = results['ori_shape'][:2]
@@ -145,8 +101,7 @@ class LoadNYUAnnotations(BaseTransform):
         seg_fields = results.setdefault('seg_fields', [])
         if self.with_seg:
             path = results['seg_map_path']
-            labels = read_png_unchanged(path)
-            check_label_map(labels, path, self.num_classes, self.ignore_index)
+            labels = read_labels(path, self.num_classes, self.ignore_index)
             check_same_size(labels, expected_hw, path, image_path)
             results['gt_seg_map'] = labels
             seg_fields.append('gt_seg_map')

@@ -1,4 +1,5 @@
-"""RandomZoomCrop (online zoom crop, depth / zoom) and mmseg's RandomFlip."""
+"""datasets/transforms/augment_transforms.py: RandomZoomCrop (online zoom
+crop, depth / zoom), and mmseg's RandomFlip on our fields."""
 import math
 
 import cv2
@@ -8,8 +9,9 @@ from mmcv.transforms import Compose
 from mmseg.registry import TRANSFORMS
 
 import jointdepthseg  # noqa: F401  (registers the transforms)
-from jointdepthseg.datasets.layout import atomic_write_png, sample_paths
 from jointdepthseg.datasets.transforms.augment_transforms import RandomZoomCrop
+from jointdepthseg.fileio import atomic_write_png, sample_paths
+from tests.helpers.tiny_data import data_info
 
 HEIGHT, WIDTH = 30, 40
 
@@ -120,12 +122,12 @@ def test_in_a_loading_pipeline(tmp_path):
     paths = sample_paths(str(tmp_path), 'train', '0001')
     depth_mm = rng.integers(1, 9000, (HEIGHT, WIDTH)).astype(np.uint16)
     atomic_write_png(
-        paths['img_path'],
+        paths['image'],
         rng.integers(0, 256, (HEIGHT, WIDTH, 3), np.uint8),
         rgb=True)
-    atomic_write_png(paths['seg_map_path'],
+    atomic_write_png(paths['labels'],
                      rng.integers(0, 40, (HEIGHT, WIDTH)).astype(np.uint8))
-    atomic_write_png(paths['depth_map_path'], depth_mm)
+    atomic_write_png(paths['depth'], depth_mm)
     pipeline = Compose([
         dict(type='LoadImageFromFile'),
         dict(type='LoadNYUAnnotations'),
@@ -134,7 +136,7 @@ def test_in_a_loading_pipeline(tmp_path):
         dict(type='PackSegInputs'),
     ])
     np.random.seed(0)
-    packed = pipeline(dict(paths, seg_fields=[], reduce_zero_label=False))
+    packed = pipeline(data_info(str(tmp_path)))
     sample = packed['data_samples']
     zoom = math.sqrt(HEIGHT / 20 * WIDTH / 27)  # round(30/1.5), round(40/1.5)
     depth = sample.gt_depth_map.data.numpy()[0]
