@@ -15,8 +15,10 @@ writes, in DIR:
 
 * ``NAME_labels.png``: 8-bit class indices (NYU-40: 0..39);
 * ``NAME_depth.png``: 16-bit depth in millimetres (models with a depth head);
-* ``NAME_panel.png``: the input, the coloured labels and the coloured depth
-  side by side, at the input's size, with a depth scale on the right.
+* ``NAME_panel.png``: the input, the coloured labels with a legend of the
+  classes they show (a colour swatch and the class name for each), and the
+  coloured depth side by side, at the input's size, with a depth scale on the
+  right.
 
 jointdepthseg (and with it mmseg) is imported only once the arguments are
 checked, so a mistyped path is reported at once, in one line.
@@ -39,6 +41,11 @@ GAP_PX = 8           # white gap between the panel's parts
 SCALE_BAR_PX = 16    # width of the depth colour bar
 SCALE_TEXT_PX = 56   # room for the bar's labels ("0 m", "6.8 m")
 WHITE = 255
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+FONT_SCALE = 0.35    # text of the depth scale and the legend
+LEGEND_ROW_PX = 14   # one legend entry per row
+LEGEND_SWATCH_PX = 10  # side of a legend entry's colour square
+LEGEND_PAD_PX = 3    # margin around swatches and names
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -124,9 +131,53 @@ def depth_scale_bar(height: int, max_m: float) -> np.ndarray:
     bar = colorize_depth(np.maximum(column, 1e-6), max_m)
     text = np.full((height, SCALE_TEXT_PX, 3), WHITE, np.uint8)
     for label, y in ((f'{max_m:.1f} m', 10), ('0 m', height - 3)):
-        cv2.putText(text, label, (3, y), cv2.FONT_HERSHEY_SIMPLEX, 0.35,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(text, label, (3, y), FONT, FONT_SCALE, (0, 0, 0), 1,
+                    cv2.LINE_AA)
     return np.concatenate([bar, text], axis=1)
+
+
+def legend_entries(labels: np.ndarray,
+                   class_names: Sequence[str]) -> List[tuple]:
+    """``[(class id, name), ...]`` of the classes ``labels`` shows, by id;
+    values without a class name (e.g. 255, unlabeled) are left out, as
+    mmseg's ``SegLocalVisualizer`` does."""
+    return [(int(label), class_names[label]) for label in np.unique(labels)
+            if label < len(class_names)]
+
+
+def legend_swatch_box(index: int, height: int,
+                      column_px: int) -> tuple[int, int]:
+    """(top, left) pixel of entry ``index``'s colour square in a legend
+    ``height`` pixels tall whose columns are ``column_px`` wide: entries fill
+    a column top to bottom, then the next."""
+    rows = max(1, (height - LEGEND_PAD_PX) // LEGEND_ROW_PX)
+    column, row = divmod(index, rows)
+    return (LEGEND_PAD_PX + row * LEGEND_ROW_PX,
+            column * column_px + LEGEND_PAD_PX)
+
+
+def draw_legend(entries: Sequence[tuple], palette,
+                height: int) -> np.ndarray:
+    """(height, W, 3) uint8 legend: a colour square (``palette[id]``) and the
+    class name per entry of :func:`legend_entries`, on white; as many columns
+    as the entries need (none: zero columns)."""
+    if not entries:
+        return np.full((height, 0, 3), WHITE, np.uint8)
+    name_px = max(cv2.getTextSize(name, FONT, FONT_SCALE, 1)[0][0]
+                  for _, name in entries)
+    column_px = LEGEND_SWATCH_PX + name_px + 3 * LEGEND_PAD_PX
+    rows = max(1, (height - LEGEND_PAD_PX) // LEGEND_ROW_PX)
+    columns = -(-len(entries) // rows)
+    legend = np.full((height, columns * column_px, 3), WHITE, np.uint8)
+    for index, (label, name) in enumerate(entries):
+        top, left = legend_swatch_box(index, height, column_px)
+        legend[top:top + LEGEND_SWATCH_PX,
+               left:left + LEGEND_SWATCH_PX] = palette[label]
+        cv2.putText(legend, name,
+                    (left + LEGEND_SWATCH_PX + LEGEND_PAD_PX,
+                     top + LEGEND_SWATCH_PX - 1), FONT, FONT_SCALE,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return legend
 
 
 def side_by_side(parts: Sequence[np.ndarray]) -> np.ndarray:
@@ -140,11 +191,16 @@ def side_by_side(parts: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def make_panel(image_rgb: np.ndarray, labels: np.ndarray,
-               depth_m: Optional[np.ndarray], palette) -> np.ndarray:
-    """Input | coloured labels | coloured depth + scale (no depth: 2 parts)."""
+               depth_m: Optional[np.ndarray], palette,
+               class_names: Sequence[str]) -> np.ndarray:
+    """Input | coloured labels + legend | coloured depth + scale (no depth:
+    without the last part)."""
     from jointdepthseg.visualization.figures import (colorize_labels,
                                                      depth_display_range)
-    parts = [image_rgb, colorize_labels(labels, palette)]
+    parts = [image_rgb, np.concatenate(
+        [colorize_labels(labels, palette),
+         draw_legend(legend_entries(labels, class_names), palette,
+                     image_rgb.shape[0])], axis=1)]
     if depth_m is not None:
         max_m = depth_display_range(depth_m)[1]
         parts += [colorize_depth(depth_m, max_m),
@@ -153,8 +209,11 @@ def make_panel(image_rgb: np.ndarray, labels: np.ndarray,
 
 
 def write_outputs(out_dir: str, name: str, image_rgb: np.ndarray, result,
-                  palette) -> None:
-    """NAME_labels.png, NAME_depth.png (with depth) and NAME_panel.png."""
+                  dataset_meta: dict) -> None:
+    """NAME_labels.png, NAME_depth.png (with depth) and NAME_panel.png.
+
+    ``dataset_meta`` holds the ``classes`` and their ``palette``.
+    """
     from jointdepthseg.fileio import atomic_write_png, metres_to_depth_png
     if result.labels.max(initial=0) > 255:
         raise SystemExit('error: more than 256 classes do not fit an 8-bit '
@@ -166,7 +225,8 @@ def write_outputs(out_dir: str, name: str, image_rgb: np.ndarray, result,
                          metres_to_depth_png(result.depth))
     atomic_write_png(osp.join(out_dir, f'{name}_panel.png'),
                      make_panel(image_rgb, result.labels, result.depth,
-                                palette), rgb=True)
+                                dataset_meta['palette'],
+                                dataset_meta['classes']), rgb=True)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -190,7 +250,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         inference_pipeline(model.cfg)  # a bad scale stops before any image
     except (RuntimeError, ValueError) as error:  # e.g. weights do not fit
         raise SystemExit(f'error: {error}') from None
-    palette = model.dataset_meta['palette']
     progress = ProgressBar(len(images))
     for path in images:
         try:
@@ -198,7 +257,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         except (OSError, ValueError) as error:
             raise SystemExit(f'error: {error}') from None
         result = inference(model, image_rgb)
-        write_outputs(args.out, output_name(path), image_rgb, result, palette)
+        write_outputs(args.out, output_name(path), image_rgb, result,
+                      model.dataset_meta)
         progress.update()
     kinds = ('labels, depth and panel' if result.depth is not None else
              'labels and panel')

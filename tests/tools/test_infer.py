@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from jointdepthseg.apis import inference, init_model
-from jointdepthseg.fileio import atomic_write_png, metres_to_depth_png
+from jointdepthseg.datasets import NYU40_CLASSES, NYU40_PALETTE
+from jointdepthseg.fileio import (atomic_write_png, metres_to_depth_png,
+                                  read_png)
 from jointdepthseg.visualization.figures import colorize_labels
 from tests.helpers.tiny_configs import random_rgb, write_config
 
@@ -35,7 +37,7 @@ def model_files(tmp_path_factory):
 
 
 def read(path):
-    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    return read_png(str(path), rgb=True)
 
 
 def test_writes_labels_depth_and_panel_for_files_and_folders(model_files,
@@ -54,6 +56,7 @@ def test_writes_labels_depth_and_panel_for_files_and_folders(model_files,
 
     model = init_model(config, checkpoint)
     palette = model.dataset_meta['palette']
+    classes = model.dataset_meta['classes']
     for name, rgb in images.items():
         expected = inference(model, rgb)
         height, width = rgb.shape[:2]
@@ -65,16 +68,23 @@ def test_writes_labels_depth_and_panel_for_files_and_folders(model_files,
         np.testing.assert_array_equal(depth,
                                       metres_to_depth_png(expected.depth))
         assert (depth >= 140).all() and (depth <= 7000).all()  # Eq. 3, mm
-        panel = read(out / f'{name}_panel.png')[..., ::-1]  # BGR -> RGB
+        panel = read(out / f'{name}_panel.png')
         gap = infer.GAP_PX
-        assert panel.shape == (height, 3 * width + 3 * gap +
+        legend = infer.draw_legend(
+            infer.legend_entries(expected.labels, classes), palette, height)
+        legend_px = legend.shape[1]
+        assert legend_px > 0
+        assert panel.shape == (height, 3 * width + 3 * gap + legend_px +
                                infer.SCALE_BAR_PX + infer.SCALE_TEXT_PX, 3)
         np.testing.assert_array_equal(panel[:, :width], rgb)
         np.testing.assert_array_equal(
             panel[:, width + gap:2 * width + gap],
             colorize_labels(expected.labels, palette))
         np.testing.assert_array_equal(
-            panel[:, 2 * (width + gap):3 * width + 2 * gap],
+            panel[:, 2 * width + gap:2 * width + gap + legend_px], legend)
+        np.testing.assert_array_equal(
+            panel[:, 2 * width + 2 * gap + legend_px:
+                  3 * width + 2 * gap + legend_px],
             infer.colorize_depth(expected.depth, expected.depth.max()))
         assert (panel[:, width:width + gap] == 255).all()
     assert not (out / 'notes_labels.png').exists()
@@ -97,10 +107,73 @@ def test_panel_without_depth_has_two_parts():
     rgb = random_rgb(6, 9)
     labels = np.arange(54).reshape(6, 9) % 40
     palette = [[k, 2 * k, 3 * k] for k in range(40)]
-    panel = infer.make_panel(rgb, labels, None, palette)
-    assert panel.shape == (6, 2 * 9 + infer.GAP_PX, 3)
-    np.testing.assert_array_equal(panel[:, -9:],
+    panel = infer.make_panel(rgb, labels, None, palette, NYU40_CLASSES)
+    legend = infer.draw_legend(infer.legend_entries(labels, NYU40_CLASSES),
+                               palette, 6)
+    assert panel.shape == (6, 2 * 9 + infer.GAP_PX + legend.shape[1], 3)
+    np.testing.assert_array_equal(panel[:, 9 + infer.GAP_PX:18 +
+                                        infer.GAP_PX],
                                   colorize_labels(labels, palette))
+    np.testing.assert_array_equal(panel[:, -legend.shape[1]:], legend)
+
+
+def swatch_colours(legend: np.ndarray, count: int, rows: int,
+                   column_px: int) -> list:
+    """The colour at the centre of each of ``count`` swatches, read at
+    positions computed here: entry i in column i // rows, row i % rows."""
+    pad, row_px, side = (infer.LEGEND_PAD_PX, infer.LEGEND_ROW_PX,
+                         infer.LEGEND_SWATCH_PX)
+    colours = []
+    for index in range(count):
+        column, row = divmod(index, rows)
+        top = pad + row * row_px
+        left = column * column_px + pad
+        square = legend[top:top + side, left:left + side]
+        assert (square == square[0, 0]).all()  # a filled square
+        colours.append(square[0, 0].tolist())
+    return colours
+
+
+def test_legend_lists_exactly_the_classes_present():
+    labels = np.full((60, 80), 7, np.int64)
+    labels[:10, :10] = 3
+    labels[30:, 40:] = 12
+    labels[0, 0] = 255  # no class: not listed
+    entries = infer.legend_entries(labels, NYU40_CLASSES)
+    assert entries == [(3, NYU40_CLASSES[3]), (7, NYU40_CLASSES[7]),
+                       (12, NYU40_CLASSES[12])]
+    legend = infer.draw_legend(entries, NYU40_PALETTE, 60)
+    name_px = max(cv2.getTextSize(n, cv2.FONT_HERSHEY_SIMPLEX, 0.35, 1)[0][0]
+                  for _, n in entries)
+    column_px = infer.LEGEND_SWATCH_PX + name_px + 3 * infer.LEGEND_PAD_PX
+    assert legend.shape == (60, column_px, 3)  # one column: 4 rows fit
+    assert swatch_colours(legend, 3, 4, column_px) == [
+        list(NYU40_PALETTE[k]) for k in (3, 7, 12)]
+    # no swatch of a class that is absent
+    shown = {tuple(c) for c in legend.reshape(-1, 3).tolist()}
+    absent = {tuple(NYU40_PALETTE[k]) for k in range(40)} - {
+        tuple(NYU40_PALETTE[k]) for k in (3, 7, 12)}
+    assert not shown & absent
+    # each entry has its name written (dark pixels) right of its swatch
+    text_left = infer.LEGEND_PAD_PX * 2 + infer.LEGEND_SWATCH_PX
+    for row in range(3):
+        top = infer.LEGEND_PAD_PX + row * infer.LEGEND_ROW_PX
+        text = legend[top:top + infer.LEGEND_ROW_PX, text_left:]
+        assert (text.max(axis=2) < 128).sum() >= 10
+    below = legend[infer.LEGEND_PAD_PX + 3 * infer.LEGEND_ROW_PX:]
+    assert (below == 255).all()  # nothing after the last entry
+
+
+def test_legend_wraps_into_columns_on_short_images():
+    entries = [(k, NYU40_CLASSES[k]) for k in (0, 1, 5, 9, 17)]
+    height = infer.LEGEND_PAD_PX + 2 * infer.LEGEND_ROW_PX  # 2 rows fit
+    legend = infer.draw_legend(entries, NYU40_PALETTE, height)
+    assert legend.shape[1] % 3 == 0
+    column_px = legend.shape[1] // 3
+    assert swatch_colours(legend, 5, 2, column_px) == [
+        list(NYU40_PALETTE[k]) for k, _ in entries]
+    assert infer.draw_legend([], NYU40_PALETTE, height).shape == (height, 0,
+                                                                  3)
 
 
 def test_same_output_name_twice_is_refused(tmp_path):
