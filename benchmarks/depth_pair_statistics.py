@@ -16,19 +16,24 @@ occur:
   tell the classes apart, near 0 if every nearby pixel pair lies many
   theta_zeta apart in depth; the same within ``a`` (``j != i``) for
   reference, and the single depth step whose k2 factor equals the cross
-  retention.
+  retention;
+* the colour gap: per image where both classes cover >= 20 pixels, the
+  largest per-channel difference of their mean RGB (0-255); its median and
+  90th percentile over images.
 
 The widths theta_gamma (pixels) and theta_zeta (metres) are the CRF's: its
 refiner is built from ``--config`` (so ``DenseCRF``'s defaults fill what the
 config leaves out), and the kernel's features are the library's
 (``crf_kernels.depth_features``). The config's spatial width is for images
 of its ``data_preprocessor.size``; on data of another width it is scaled with
-the width. Prints one row per pair::
+the width. ``--pairs depth-cue`` measures the depth-cue pairs on any
+dataset (e.g. ``rooms`` data of the same seed, whose file lists none). Prints
+one row per pair::
 
     python benchmarks/depth_pair_statistics.py \
         --data-root data/synthetic_depth_cue \
         [--config configs/synthetic/stage3_crf.py] [--split train] \
-        [--json out.json]
+        [--pairs depth-cue] [--json out.json]
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ import numpy as np
 import torch
 
 DEFAULT_CONFIG = 'configs/synthetic/stage3_crf.py'
+#: Pixels each class needs in an image for its colour gap.
+MIN_COLOUR_PIXELS = 20
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -50,8 +57,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--config', default=DEFAULT_CONFIG,
                         help='the config whose model.refiner (a DenseCRF) '
                         f'gives the kernel widths (default: {DEFAULT_CONFIG})')
-    parser.add_argument('--split', default='train',
-                        help='split to measure (default: train)')
+    parser.add_argument('--split', default='all',
+                        help="split to measure, or 'all' for train and test "
+                        '(default: all)')
+    parser.add_argument('--pairs', choices=('file', 'depth-cue'),
+                        default='file',
+                        help="the pairs of DATA_ROOT/synthetic_meta.json "
+                        "('file', default) or the depth-cue variant's")
     parser.add_argument('--json', help='also write the rows to this file')
     return parser.parse_args(argv)
 
@@ -121,6 +133,17 @@ def depth_kernel_mass(labels: np.ndarray, depth: np.ndarray, class_a: int,
     return kernel_sum, spatial_sum
 
 
+def colour_gap(image: np.ndarray, labels: np.ndarray, class_a: int,
+               class_b: int) -> float | None:
+    """Largest per-channel difference (0-255) of the two classes' mean RGB
+    in one image; None unless both cover ``MIN_COLOUR_PIXELS`` pixels."""
+    in_a, in_b = labels == class_a, labels == class_b
+    if min(in_a.sum(), in_b.sum()) < MIN_COLOUR_PIXELS:
+        return None
+    image = np.asarray(image, dtype=np.float64)
+    return float(np.abs(image[in_a].mean(0) - image[in_b].mean(0)).max())
+
+
 def equivalent_step(retention: float, theta_zeta_m: float) -> float:
     """The depth step (metres) whose k2 factor
     ``exp(-step^2 / 2 theta_zeta^2)`` equals ``retention`` (in (0, 1])."""
@@ -129,15 +152,19 @@ def equivalent_step(retention: float, theta_zeta_m: float) -> float:
 
 def pair_statistics(samples, class_a: int, class_b: int,
                     theta_gamma_px: float, theta_zeta_m: float) -> dict:
-    """Both measurements of one pair, pooled over ``samples`` (dicts with
-    ``labels`` and ``depth``); metres rounded to 0.1 mm, None without
-    data."""
+    """The measurements of one pair, pooled over ``samples`` (dicts with
+    ``image``, ``labels`` and ``depth``); metres rounded to 0.1 mm, None
+    without data."""
     steps, cross, within, images = [np.zeros(0)], [0., 0.], [0., 0.], 0
+    gaps = []
     for sample in samples:
         labels, depth = sample['labels'], sample['depth']
         if not ((labels == class_a).any() and (labels == class_b).any()):
             continue
         images += 1
+        gap = colour_gap(sample['image'], labels, class_a, class_b)
+        if gap is not None:
+            gaps.append(gap)
         steps.append(boundary_depth_steps(labels, depth, class_a, class_b))
         for sums, other in ((cross, class_b), (within, class_a)):
             mass = depth_kernel_mass(labels, depth, class_a, other,
@@ -158,6 +185,9 @@ def pair_statistics(samples, class_a: int, class_b: int,
     retention = out['retention_cross']
     out['equivalent_step'] = (round(equivalent_step(retention, theta_zeta_m),
                                     4) if retention else None)
+    out['colour_gap_median'], out['colour_gap_p90'] = (
+        (round(float(np.median(gaps)), 1),
+         round(float(np.quantile(gaps, 0.9)), 1)) if gaps else (None, None))
     return out
 
 
@@ -177,37 +207,62 @@ def crf_depth_widths(config_path: str, image_width: int) -> tuple:
     return crf.thetas['theta_gamma'] * scale, crf.thetas['theta_zeta']
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    from jointdepthseg.datasets.synthetic import (META_FILE,
+def pairs_to_measure(data_root: str, which: str) -> list[tuple]:
+    """``[((id_a, id_b), (name_a, name_b)), ...]``: the pairs listed in
+    ``DATA_ROOT/synthetic_meta.json`` (``which='file'``) or the depth-cue
+    variant's (``'depth-cue'``)."""
+    from jointdepthseg.datasets.synthetic import (DEPTH_CUE_PAIRS, META_FILE,
                                                   read_depth_only_pairs)
-    from jointdepthseg.fileio import (IMAGE_DIR, SUFFIX, atomic_write_json,
-                                      read_sample)
-    meta = osp.join(args.data_root, META_FILE)
+    if which == 'depth-cue':
+        return [(pair.ids, pair.classes) for pair in DEPTH_CUE_PAIRS]
+    meta = osp.join(data_root, META_FILE)
     if not osp.isfile(meta):
         raise SystemExit(f'error: {meta} not found: --data-root must be a '
                          'dataset of tools/make_synthetic.py')
-    ids, names = (read_depth_only_pairs(meta, field)
-                  for field in ('ids', 'classes'))
-    if not ids:
+    pairs = list(zip(read_depth_only_pairs(meta, 'ids'),
+                     read_depth_only_pairs(meta, 'classes')))
+    if not pairs:
         raise SystemExit(f'error: {meta} lists no depth-only pairs; generate '
-                         'the data with --variant depth-cue')
-    folder = osp.join(args.data_root, IMAGE_DIR, args.split)
-    stems = sorted(name[:-len(SUFFIX)] for name in os.listdir(folder)
-                   if name.endswith(SUFFIX) and not name.startswith('.'))
-    samples = [read_sample(args.data_root, args.split, stem,
-                           ('labels', 'depth')) for stem in stems]
+                         'the data with --variant depth-cue (or measure '
+                         'with --pairs depth-cue)')
+    return pairs
+
+
+def read_split_samples(data_root: str, split: str) -> list[dict]:
+    """``image``, ``labels`` and ``depth`` of every sample of ``split``
+    (``'all'``: train and test)."""
+    from jointdepthseg.fileio import IMAGE_DIR, SPLITS, SUFFIX, read_sample
+    samples = []
+    for name in SPLITS if split == 'all' else [split]:
+        folder = osp.join(data_root, IMAGE_DIR, name)
+        if not osp.isdir(folder):
+            raise SystemExit(f'error: {folder} is not a folder')
+        samples += [read_sample(data_root, name, file[:-len(SUFFIX)],
+                                ('labels', 'depth'))
+                    for file in sorted(os.listdir(folder))
+                    if file.endswith(SUFFIX) and not file.startswith('.')]
+    if not samples:
+        raise SystemExit(f'error: no {SUFFIX} images in {data_root} ({split})')
+    return samples
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from jointdepthseg.fileio import atomic_write_json
+    pairs = pairs_to_measure(args.data_root, args.pairs)
+    samples = read_split_samples(args.data_root, args.split)
     width = samples[0]['image'].shape[1]
     theta_gamma, theta_zeta = crf_depth_widths(args.config, width)
-    print(f'{len(samples)} {args.split} images {width} px wide; the CRF of '
+    print(f'{len(samples)} images ({args.split}) {width} px wide; the CRF of '
           f'{args.config}: theta_gamma {theta_gamma:g} px, theta_zeta '
           f'{theta_zeta:g} m')
-    rows = []
     header = ('pair', 'images', 'pixel pairs', 'p10 m', 'median m', 'p90 m',
-              '>= theta_zeta', 'retention', 'within', 'equiv. step m')
+              '>= theta_zeta', 'retention', 'within', 'equiv. step m',
+              'colour gap median', 'p90')
     print('| ' + ' | '.join(header) + ' |')
     print('|' + '---|' * len(header))
-    for (a, b), (name_a, name_b) in zip(ids, names):
+    rows = []
+    for (a, b), (name_a, name_b) in pairs:
         stats = pair_statistics(samples, a, b, theta_gamma, theta_zeta)
         rows.append(dict(classes=[name_a, name_b], ids=[a, b],
                          theta_gamma_px=theta_gamma, theta_zeta_m=theta_zeta,

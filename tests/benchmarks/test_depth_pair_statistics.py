@@ -54,6 +54,21 @@ def test_boundary_steps_and_kernel_mass_match_brute_force():
             == pytest.approx((kernel, spatial), rel=1e-12)
 
 
+def test_colour_gap_is_the_largest_channel_difference_of_the_means():
+    labels = np.zeros((6, 10), np.int64)
+    labels[:, 5:] = 4
+    image = np.zeros((6, 10, 3), np.uint8)
+    image[:, :5] = (10, 200, 30)
+    image[:, 5:] = (40, 180, 31)
+    image[0, 5] = (40, 180, 91)  # class 4's blue mean: 31 + 60 / 30 = 33
+    # gaps |10 - 40|, |200 - 180|, |30 - 33|
+    assert stats.colour_gap(image, labels, 0, 4) == pytest.approx(30.0)
+    image[:, 5:, 1] = 120  # green gap 80
+    assert stats.colour_gap(image, labels, 0, 4) == pytest.approx(80.0)
+    labels[1:, :5] = 4  # class 0 keeps 5 pixels: too few for a gap
+    assert stats.colour_gap(image, labels, 0, 4) is None
+
+
 def test_equivalent_step_inverts_the_depth_factor():
     for step in (0.05, 0.2, 0.7):
         retention = math.exp(-step ** 2 / (2 * 0.2 ** 2))
@@ -94,18 +109,22 @@ def test_script_reads_a_generated_dataset(tmp_path, capsys):
     assert stats.main(['--data-root', root, '--config', CONFIG,
                        '--json', out]) == 0
     table = capsys.readouterr().out
+    assert '4 images (all) 40 px wide' in table
     assert 'theta_gamma 3.125 px, theta_zeta 0.2 m' in table
-    assert '| books / bookshelf | 0 | 0 | n/a' in table  # not in train
     with open(out) as file:
         rows = json.load(file)
     assert [tuple(row['ids']) for row in rows] == list(EXPECTED_PAIRS.values())
-    for row in rows[:2]:
+    for row in rows:
         assert row['images'] == 1 and row['boundary_pixel_pairs'] > 0
         assert 0 <= row['p10'] <= row['median'] <= row['p90']
         assert 0 < row['retention_cross'] < 1
-    generate_dataset(str(tmp_path / 'rooms'), 1, 0, seed=0, size=(12, 16),
-                     progress=False)
+    assert stats.main(['--data-root', root, '--split', 'train']) == 0
+    assert '| books / bookshelf | 0 | 0 | n/a' in capsys.readouterr().out
+    rooms = str(tmp_path / 'rooms')
+    generate_dataset(rooms, 3, 1, seed=3, size=(30, 40), progress=False)
     with pytest.raises(SystemExit, match='lists no depth-only pairs'):
-        stats.main(['--data-root', str(tmp_path / 'rooms')])
+        stats.main(['--data-root', rooms])
+    assert stats.main(['--data-root', rooms, '--pairs', 'depth-cue']) == 0
+    assert '| pillow / sofa | 1 |' in capsys.readouterr().out
     with pytest.raises(SystemExit, match='synthetic_meta.json not found'):
         stats.main(['--data-root', str(tmp_path)])
