@@ -51,7 +51,7 @@ NOT_RUN = {
                                   'command line on stand-in demos',
     "custom_imports = dict(imports=['jointdepthseg'], "
     "allow_failed_imports=False)\nmodel = dict(type='JointDepthSegmentor', "
-    "...)  # or any registered name below":
+    "...)  # any registered name: docs/reuse.md":
         'a config fragment (`...` is the rest of a model); '
         'tests/configs/ builds every config file',
 }
