@@ -7,9 +7,11 @@ exactly; ``_TestRecordingRefiner`` records what a CRF would be given.
 from __future__ import annotations
 
 import copy
+import logging
 
 import torch
 from mmengine.config import ConfigDict
+from mmengine.logging import MMLogger
 from mmengine.structures import PixelData
 from torch import nn
 
@@ -144,3 +146,22 @@ def make_batch(batch=2, size=(14, 18), seed=0, labels=True, **meta):
                 0, NUM_CLASSES, (1, *size), generator=generator))
         samples.append(sample)
     return dict(inputs=images, data_samples=samples)
+
+
+class LogLines(logging.Handler):
+    """Collects the lines mmengine's current logger writes."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.extend(self.format(record).splitlines())
+
+    def __enter__(self):
+        self.logger = MMLogger.get_current_instance()
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)

@@ -1,37 +1,15 @@
 """CRFEncoderDecoder: a stock mmseg model with the CRF after inference."""
-import logging
-
 import mmcv
 import numpy as np
 import pytest
 import torch
-from mmengine.logging import MMLogger
 from mmengine.runner import load_checkpoint
 
 from mmseg.models.segmentors import SegTTAModel
 from mmseg.registry import MODELS
-from tests.models.segmentors.crf_helpers import (NUM_CLASSES, crf_cfg,
-                                                 make_batch, stock_cfg,
-                                                 tiny_crf)
-
-
-class LogLines(logging.Handler):
-    """Collects the lines mmengine's current logger writes."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.extend(self.format(record).splitlines())
-
-    def __enter__(self):
-        self.logger = MMLogger.get_current_instance()
-        self.logger.addHandler(self)
-        return self
-
-    def __exit__(self, *exc):
-        self.logger.removeHandler(self)
+from tests.models.segmentors.crf_helpers import (NUM_CLASSES, LogLines,
+                                                 crf_cfg, make_batch,
+                                                 stock_cfg, tiny_crf)
 
 
 def built(cfg, seed=0):
