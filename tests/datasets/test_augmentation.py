@@ -12,7 +12,8 @@ from jointdepthseg.datasets.augmentation import (
     CORNERS, AugmentJob, CropBox, augment_training_samples, corner_box,
     crop_size_for_zoom, depth_after_zoom, mirror_sample, paper_augmentations,
     paper_crop_boxes, resize_crop_nearest, zoom_factor, zoom_sample)
-from jointdepthseg.fileio import atomic_write_png, read_sample, sample_paths
+from jointdepthseg.fileio import read_sample
+from tests.helpers.tiny_data import write_random_sample
 
 
 def test_crop_sizes_and_corners():
@@ -139,23 +140,11 @@ def test_mirror_and_the_six_paper_variants():
     assert all(v[1]['depth'].shape == (6, 8) for v in variants)
 
 
-def write_data_root(root, names, rng, split='train', size=(24, 32)):
-    for name in names:
-        paths = sample_paths(str(root), split, name)
-        depth_mm = rng.integers(0, 9000, size).astype(np.uint16)
-        atomic_write_png(
-            paths['image'],
-            rng.integers(0, 256, size + (3, ), np.uint8),
-            rgb=True)
-        atomic_write_png(paths['labels'],
-                         rng.integers(0, 40, size).astype(np.uint8))
-        atomic_write_png(paths['depth'], depth_mm)
-        atomic_write_png(paths['raw_depth'], depth_mm // 2)
-
-
 def test_augment_training_samples_files(tmp_path):
     rng = np.random.default_rng(4)
-    write_data_root(tmp_path / 'src', ['0001', '0007'], rng)
+    for name in ('0001', '0007'):
+        write_random_sample(tmp_path / 'src', 'train', name, rng,
+                            raw_depth_divisor=2)
     job = AugmentJob(str(tmp_path / 'src'), str(tmp_path / 'out'), seed=5)
     assert augment_training_samples(job, ['0001', '0007']) == 2
     assert augment_training_samples(job, ['0001', '0007']) == 0  # all done

@@ -52,3 +52,20 @@ def load_annotations(info: dict, **kwargs) -> dict:
         copy.deepcopy(info))
     return TRANSFORMS.build(dict(type='LoadNYUAnnotations', **kwargs))(
         results)
+
+
+def write_random_sample(root, split: str, name: str, rng, size=(24, 32),
+                        raw_depth_divisor: int = 1) -> None:
+    """Random pngs of one sample, written as stored: any RGB, labels 0..39,
+    depth 0..9 m in whole millimetres (0 = invalid occurs), raw depth the
+    depth's millimetres // ``raw_depth_divisor``."""
+    from jointdepthseg.fileio import atomic_write_png, sample_paths
+    paths = sample_paths(str(root), split, name)
+    depth_mm = rng.integers(0, 9000, size).astype(np.uint16)
+    atomic_write_png(paths['image'],
+                     rng.integers(0, 256, tuple(size) + (3, ), np.uint8),
+                     rgb=True)
+    atomic_write_png(paths['labels'],
+                     rng.integers(0, 40, size).astype(np.uint8))
+    atomic_write_png(paths['depth'], depth_mm)
+    atomic_write_png(paths['raw_depth'], depth_mm // raw_depth_divisor)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from jointdepthseg.fileio import (SAMPLE_FOLDERS, atomic_write_png,
-                                  read_depth_png, sample_paths)
+                                  read_depth_png)
+from tests.helpers.tiny_data import write_random_sample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'augment_nyu.py')
@@ -22,26 +23,13 @@ def load_tool():
     return module
 
 
-def write_sample(root, split, name, rng, size=(30, 40)):
-    paths = sample_paths(str(root), split, name)
-    atomic_write_png(
-        paths['image'],
-        rng.integers(0, 256, size + (3, ), np.uint8),
-        rgb=True)
-    atomic_write_png(paths['labels'],
-                     rng.integers(0, 40, size).astype(np.uint8))
-    depth_mm = rng.integers(0, 9000, size).astype(np.uint16)
-    atomic_write_png(paths['depth'], depth_mm)
-    atomic_write_png(paths['raw_depth'], depth_mm)
-
-
 @pytest.mark.slow
 def test_augment_cli(tmp_path, capsys):
     rng = np.random.default_rng(0)
     src, out = tmp_path / 'src', tmp_path / 'out'
     for name in ('0001', '0002', '0005'):
-        write_sample(src, 'train', name, rng)
-    write_sample(src, 'test', '0003', rng)
+        write_random_sample(src, 'train', name, rng, (30, 40))
+    write_random_sample(src, 'test', '0003', rng, (30, 40))
     env = dict(os.environ, PYTHONPATH=REPO)
     result = subprocess.run([
         sys.executable, SCRIPT, '--data-root',
