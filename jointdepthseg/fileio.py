@@ -121,14 +121,15 @@ def atomic_write_png(path: str, array: np.ndarray, rgb: bool = False) -> None:
     """
     if rgb:
         array = np.ascontiguousarray(array[..., ::-1])
+    problem = (f'{path}: cannot encode a {array.dtype} array of shape '
+               f'{array.shape} as png, expected (H, W) uint8 / uint16 or '
+               '(H, W, 3) uint8')
     try:
         ok, encoded = cv2.imencode(SUFFIX, array)
     except cv2.error as error:
-        raise ValueError(f'{path}: cannot encode a {array.dtype} array of '
-                         f'shape {array.shape} as png ({error})') from None
+        raise ValueError(f'{problem} (OpenCV: {error.err})') from None
     if not ok:
-        raise ValueError(f'{path}: cannot encode a {array.dtype} array of '
-                         f'shape {array.shape} as png')
+        raise ValueError(problem)
     atomic_write_bytes(path, encoded.tobytes())
 
 
