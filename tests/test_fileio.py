@@ -258,7 +258,8 @@ def test_an_encoder_error_writes_nothing_and_names_the_file(tmp_path):
     before = (tmp_path / 'figure.png').read_bytes()
     for array in (np.zeros((2, 2, 2), np.float64),
                   np.zeros((0, 4), np.uint8)):
-        with pytest.raises(ValueError, match=f'{path}: cannot encode') as error:
+        with pytest.raises(ValueError,
+                           match=f'{path}: cannot encode') as error:
             atomic_write_png(path, array)
         assert '\n' not in str(error.value)  # one line
     assert os.listdir(tmp_path) == ['figure.png']
