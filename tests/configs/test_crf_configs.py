@@ -8,20 +8,28 @@ gradient and stays put); the end-to-end config trains both. Inputs are
 shrunk (64 x 128 crops) so that a ResNet-50 step takes seconds on a CPU.
 """
 import glob
+import importlib.util
 import os.path as osp
+import re
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.config.utils import _get_package_and_cfg_path
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import load_state_dict
 from mmengine.structures import PixelData
 from mmengine.utils import get_installed_path
 
 import jointdepthseg  # noqa: F401  (registers the components)
+from jointdepthseg.fileio import atomic_write_png
+from jointdepthseg.models.segmentors.crf_refinement import \
+    check_not_one_view_of_many
 from mmseg.registry import MODELS, TRANSFORMS
 from mmseg.structures import SegDataSample
+from tests.models.segmentors.crf_helpers import LogLines
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CRF_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'crf', '*.py')))
@@ -156,3 +164,92 @@ def test_end_to_end_config_trains_network_and_crf():
                if not torch.equal(param, before[name])}
     assert {'refiner.compatibility', 'decode_head.conv_seg.weight',
             'backbone.stem.0.weight'} <= changed
+
+
+# ------------------------------------------------------ docs/reuse.md
+
+DOCS = osp.join(ROOT, 'docs', 'reuse.md')
+
+
+def docs_section() -> str:
+    text = open(DOCS).read()
+    start = text.index('## The dense CRF on any mmseg model')
+    return text[start:text.index('\n## ', start + 1)]
+
+
+def code_lines(section: str) -> list:
+    """The lines of the section's code blocks."""
+    return [line for block in section.split('```')[1::2]
+            for line in block.splitlines()[1:]]
+
+
+def test_docs_name_only_existing_crf_configs():
+    named = set(re.findall(r'configs/crf/[\w.-]+\.py', docs_section()))
+    assert named == {osp.relpath(path, ROOT) for path in CRF_CONFIGS}
+
+
+def test_docs_show_the_refiner_line_users_see():
+    """Loading the stock model's weights into the inference config's model
+    logs exactly the line the docs show."""
+    cfg = load(INFERENCE)
+    stock_cfg = Config.fromfile(base_file(
+        INFERENCE, Config._get_base_files(INFERENCE)[0]))
+    stock = MODELS.build(stock_cfg.model)
+    model = MODELS.build(cfg.model)
+    with LogLines() as log:
+        load_state_dict(model, stock.state_dict(), strict=True)
+    (line,) = log.lines
+    assert line in code_lines(docs_section())
+
+
+def test_docs_show_the_stock_tta_error():
+    shown = next(line for line in code_lines(docs_section())
+                 if 'another test-time view' in line)
+    metas = [dict(img_path='a.png', img_shape=shape) for shape in
+             ((4, 4), (2, 2))]
+    state = check_not_one_view_of_many(None, metas[:1], 'CRFEncoderDecoder')
+    with pytest.raises(RuntimeError) as error:
+        check_not_one_view_of_many(state, metas[1:], 'CRFEncoderDecoder')
+    before, after = shown.split('(...)')
+    assert str(error.value) == f'{before}(a.png){after}'
+
+
+def write_tiny_cityscapes(root, names=('a', 'b'), size=(64, 128)):
+    """Two images in Cityscapes' layout (train and val) with train ids."""
+    rng = np.random.default_rng(0)
+    for split in ('train', 'val'):
+        for name in names:
+            stem = f'city_{name}_000000'
+            image = osp.join(root, 'leftImg8bit', split, 'city',
+                             f'{stem}_leftImg8bit.png')
+            labels = osp.join(root, 'gtFine', split, 'city',
+                              f'{stem}_gtFine_labelTrainIds.png')
+            atomic_write_png(image, rng.integers(0, 256, (*size, 3),
+                                                 dtype=np.uint8), rgb=True)
+            atomic_write_png(labels, rng.integers(0, 19, size,
+                                                  dtype=np.uint8))
+
+
+@pytest.mark.slow
+def test_the_documented_training_command_runs(tmp_path):
+    """``python tools/train.py CONFIG`` of the refiner-only config, on a
+    two-image Cityscapes folder, 64 x 128 crops, one iteration, from random
+    weights (not the zoo download)."""
+    write_tiny_cityscapes(str(tmp_path / 'cityscapes'))
+    spec = importlib.util.spec_from_file_location(
+        'train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    work = tmp_path / 'work'
+    tool.main([FROZEN, '--work-dir', str(work), '--cfg-options',
+               f'train_dataloader.dataset.data_root={tmp_path}/cityscapes',
+               'train_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False',
+               'train_dataloader.dataset.pipeline.2.scale=(128,64)',
+               'train_dataloader.dataset.pipeline.3.crop_size=(64,128)',
+               'model.data_preprocessor.size=(64,128)',
+               'train_cfg.max_iters=1', 'val_cfg=None', 'val_dataloader=None',
+               'val_evaluator=None', 'default_hooks.checkpoint=None',
+               'load_from=None'])
+    logs = glob.glob(str(work / '*' / '*.log'))
+    assert logs and 'crf.loss_ce' in open(logs[0]).read()
