@@ -144,8 +144,8 @@ def view_signature(metas: Sequence[dict]) -> tuple:
     return paths, views
 
 
-def check_not_one_view_of_many(previous: Optional[tuple], metas: Sequence[dict],
-                               owner: str) -> tuple:
+def check_not_one_view_of_many(previous: Optional[tuple],
+                               metas: Sequence[dict], owner: str) -> tuple:
     """Refuses a predict call that is one view of a test-time augmentation.
 
     mmseg's ``SegTTAModel`` calls ``predict`` once per view (scale, flip) of
@@ -180,6 +180,7 @@ def check_not_one_view_of_many(previous: Optional[tuple], metas: Sequence[dict],
 
 
 def scale_losses(losses: dict, weight: float) -> dict:
-    """Multiplies every ``loss*`` entry by ``weight``; logs (e.g. accuracy) stay."""
+    """Multiplies every ``loss*`` entry by ``weight``; logs (e.g. accuracy)
+    stay."""
     return {name: value * weight if name.startswith('loss') else value
             for name, value in losses.items()}

@@ -221,11 +221,13 @@ class CRFRefinerMixin:
         """
         metas = ([sample.metainfo for sample in data_samples]
                  if data_samples is not None else default_metas(inputs))
+        # what the CRF reads is checked before the network runs
+        image = self._crf_image(inputs)
+        depth = self._crf_depth(inputs, data_samples)
         # slide_inference writes crop shapes into the metas it is given
         logits = self.inference(inputs, [dict(meta) for meta in metas])
-        return crf_views(logits, self._crf_image(inputs), metas,
-                         self.align_corners,
-                         depth=self._crf_depth(inputs, data_samples))
+        return crf_views(logits, image, metas, self.align_corners,
+                         depth=depth)
 
     def predict(self, inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import torch
 from mmengine.structures import PixelData
 from torch import Tensor
 

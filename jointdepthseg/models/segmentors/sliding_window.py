@@ -46,7 +46,8 @@ def slide_window_maps(inputs: Tensor, crop_size: Sequence[int],
     count = inputs.new_zeros((num, 1, height, width))
     for top in window_origins(height, crop_h, stride_h):
         for left in window_origins(width, crop_w, stride_w):
-            bottom, right = min(top + crop_h, height), min(left + crop_w, width)
+            bottom = min(top + crop_h, height)
+            right = min(left + crop_w, width)
             maps = predict_crop(inputs[:, :, top:bottom, left:right])
             for name, value in maps.items():
                 if name not in sums:

@@ -30,9 +30,9 @@ STD = [58.395, 57.12, 57.375]
 class _TestPixelBackbone(nn.Module):
     """One 1x1 convolution, stride 1: every output pixel reads one pixel."""
 
-    def __init__(self, channels: int = 6):
+    def __init__(self, channels: int = 6, in_channels: int = 3):
         super().__init__()
-        self.conv = nn.Conv2d(3, channels, 1)
+        self.conv = nn.Conv2d(in_channels, channels, 1)
 
     def forward(self, inputs):
         return [torch.tanh(self.conv(inputs))]

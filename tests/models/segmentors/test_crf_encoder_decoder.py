@@ -339,3 +339,23 @@ def test_refiner_only_freezes_the_network():
     # dropout off: the loss is deterministic
     torch.testing.assert_close(model.loss(**data)['crf.loss_ce'],
                                losses['crf.loss_ce'])
+
+
+def test_an_image_that_cannot_be_recovered_is_one_clear_error():
+    cfg = crf_cfg()
+    cfg['data_preprocessor'] = dict(type='BaseDataPreprocessor')
+    model = built(cfg).eval()
+    data = dict(inputs=torch.zeros(1, 3, 6, 8), data_samples=None)
+    with torch.no_grad(), pytest.raises(
+            ValueError, match=r'^CRFEncoderDecoder cannot recover the 0-255 '
+            r'RGB image from inputs made by BaseDataPreprocessor'):
+        model.test_step(data)
+    cfg = crf_cfg(backbone=dict(type='_TestPixelBackbone', in_channels=4))
+    cfg['data_preprocessor'].update(mean=[0.] * 4, std=[1.] * 4)
+    model = built(cfg).eval()
+    data = dict(inputs=[torch.zeros(4, 6, 8, dtype=torch.uint8)],
+                data_samples=None)
+    with torch.no_grad(), pytest.raises(
+            ValueError, match=r'^CRFEncoderDecoder needs 3-channel images '
+            r'.* shape \(1, 4, 6, 8\), expected \(B, 3, H, W\)'):
+        model.test_step(data)

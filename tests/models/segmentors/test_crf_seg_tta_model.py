@@ -3,6 +3,7 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from mmengine.structures import PixelData
 
 from jointdepthseg.models.segmentors.crf_refinement import CRFView
 from jointdepthseg.models.segmentors.crf_seg_tta_model import (
@@ -123,3 +124,22 @@ def test_builds_from_a_config_dict():
     tta = MODELS.build(dict(type='CRFSegTTAModel', module=crf_cfg()))
     assert type(tta.module).__name__ == 'CRFEncoderDecoder'
     np.testing.assert_equal(len(tta.module.refiner.calls), 0)
+
+
+def test_measured_depth_comes_from_the_reference_view():
+    cfg = crf_cfg(crf_depth_source='measured')
+    cfg['data_preprocessor']['type'] = 'JointSegDataPreProcessor'
+    model = built(cfg)
+    data = tta_batch()
+    for view, scale in zip(data['data_samples'], (1., 1., 2.)):
+        for index, sample in enumerate(view):
+            height, width = sample.img_shape
+            depth = torch.full((1, height, width), (index + 1) * scale)
+            depth[:, :, 0] = 0.  # a column of holes
+            sample.measured_depth_map = PixelData(data=depth)
+    with torch.no_grad():
+        CRFSegTTAModel(module=model).test_step(data)
+    (call,) = model.refiner.calls
+    # the plain view's readings, its holes filled from them
+    for index in range(2):
+        assert torch.all(call['depth'][index] == index + 1)
