@@ -21,6 +21,7 @@ from mmseg.registry import MODELS
 from .crf_kernels import (appearance_features, depth_features,
                           smoothness_features)
 from .exact_filter import ExactGaussianFilter
+from .kernel_normalization import canonical_normalization
 from .kernel_weights import (initial_weight_logits,
                              kernel_weights_from_logits,
                              logits_from_kernel_weights)
@@ -52,9 +53,14 @@ class DenseCRF(BaseModule):
             of every entry of w(1), w(2), w(3); None drops that kernel (e.g.
             ``w_depth=None`` is the paper's "Sem-CRF" without depth).  Their
             sum is the fixed per-pair total that the learned w share.
-        normalize (bool): True divides each kernel's message by the pixel's
-            kernel sum (j = i included), as CRF-RNN does; False uses Eq. 5-7
-            literally (sums over j != i, unnormalised kernels).
+        normalize (str | bool): how each kernel's message is normalised
+            (``kernel_normalization.py``): ``'row'`` divides it by the
+            pixel's kernel sum (j = i included), as CRF-RNN does;
+            ``'symmetric'`` is pydensecrf's default ``D^-1/2 K D^-1/2``;
+            ``'none'`` uses Eq. 5-7 literally (sums over j != i,
+            unnormalised kernels).  True and False, the values before the
+            modes existed, stand for ``'row'`` and ``'none'``; the module
+            keeps the mode's name in ``self.normalize``.
         learnable (bool): mu and the logits of w are parameters (else
             buffers).
         filter_mode (str): 'lattice' (permutohedral lattice, the default) or
@@ -67,7 +73,7 @@ class DenseCRF(BaseModule):
                  theta_gamma: float = 50., theta_zeta: float = 0.2,
                  theta_tau: float = 3., w_appearance: float | None = 7.,
                  w_depth: float | None = 4., w_smooth: float | None = 3.,
-                 normalize: bool = True, learnable: bool = True,
+                 normalize: str | bool = 'row', learnable: bool = True,
                  filter_mode: str = 'lattice',
                  init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -94,7 +100,7 @@ class DenseCRF(BaseModule):
         self.num_classes = int(num_classes)
         self.num_iters = int(num_iters)
         self.thetas = {k: float(v) for k, v in thetas.items()}
-        self.normalize = bool(normalize)
+        self.normalize = canonical_normalization(normalize)
         self.learnable = bool(learnable)
         self.filter_mode = filter_mode
         self.kernels = [name for name, w in weights.items() if w is not None]
@@ -151,7 +157,7 @@ class DenseCRF(BaseModule):
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, num_iters={self.num_iters}, '
-                f'kernels={self.kernels}, normalize={self.normalize}, '
+                f'kernels={self.kernels}, normalize={self.normalize!r}, '
                 f'filter_mode={self.filter_mode!r}, {self.thetas}')
 
     def _check_inputs(self, unary: Tensor, image: Tensor,

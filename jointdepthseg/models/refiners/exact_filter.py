@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from .kernel_normalization import canonical_normalization
+
 # Refuse kernel matrices larger than this many entries per image.
 MAX_EXACT_ENTRIES = 64 * 1024 * 1024
 
@@ -32,15 +34,20 @@ def gaussian_kernel_matrix(features: Tensor) -> Tensor:
 class ExactGaussianFilter:
     """Exact mean-field message of one Gaussian kernel.
 
-    ``normalize=True``: ``sum_j k_ij v_j / sum_j k_ij`` (j = i included).
-    ``normalize=False``: ``sum_{j != i} k_ij v_j``.
+    With ``k_ij`` the kernel and ``D_i = sum_j k_ij`` (j = i included):
+
+    - ``'row'``: ``sum_j k_ij v_j / D_i``;
+    - ``'symmetric'``: ``sum_j k_ij v_j / sqrt(D_i D_j)``;
+    - ``'none'``: ``sum_{j != i} k_ij v_j``.
 
     Args:
         features (Tensor): (B, N, d) features divided by the kernel widths.
-        normalize (bool): the convention above.
+        normalize (str | bool): the mode above (``kernel_normalization.py``;
+            True and False stand for ``'row'`` and ``'none'``).
     """
 
-    def __init__(self, features: Tensor, normalize: bool) -> None:
+    def __init__(self, features: Tensor, normalize) -> None:
+        normalize = canonical_normalization(normalize, 'exact_filter.py')
         num_images, num_points, _ = features.shape
         if num_points * num_points > MAX_EXACT_ENTRIES:
             raise ValueError(
@@ -48,8 +55,11 @@ class ExactGaussianFilter:
                 f'{num_points}x{num_points} kernel matrix; the exact filter '
                 'is for tiny inputs only, use the lattice filter')
         kernel = gaussian_kernel_matrix(features)
-        if normalize:
+        if normalize == 'row':
             kernel = kernel / kernel.sum(2, keepdim=True)
+        elif normalize == 'symmetric':
+            scale = kernel.sum(2).rsqrt()
+            kernel = kernel * scale[:, :, None] * scale[:, None, :]
         else:
             kernel = kernel - torch.eye(num_points, dtype=kernel.dtype,
                                         device=kernel.device)

@@ -1,22 +1,24 @@
 """Mean-field message of one Gaussian kernel through the permutohedral lattice.
 
-The two conventions of :class:`DenseCRF` (``normalize``) become a per-point
-output scale ``s`` and a self term ``t`` around the lattice operator ``W``:
+The three modes of ``kernel_normalization.py`` become per-point input and
+output scales ``r``, ``s`` and a self term ``t`` around the lattice operator
+``W``: ``message = diag(s) W diag(r) v + t v``.
 
-- ``normalize=True`` (CRF-RNN): ``message = (W v) / (W 1)``, so ``s = 1 / W1``,
-  ``t = 0``; the kernel sum includes ``j = i``.
-- ``normalize=False`` (Eq. 5-7): ``message = W v / c - v``, so ``s = 1 / c``
+- ``'row'`` (CRF-RNN): ``message = (W v) / (W 1)``, so ``s = 1 / W1``,
+  ``r = 1``, ``t = 0``; the kernel sum includes ``j = i``.
+- ``'symmetric'`` (pydensecrf): ``s = r = 1 / sqrt(W1)``, ``t = 0``.
+- ``'none'`` (Eq. 5-7): ``message = W v / c - v``, so ``s = 1 / c``, ``r = 1``
   and ``t = -1`` removes the exact self term ``k(f_i, f_i) v_i = v_i``
   (``j != i``).  ``c`` is the lattice's kernel mass relative to the exact
   Gaussian, measured per image as ``sum W1 / sum K1`` over fixed probe
   points whose exact kernel sums ``K1`` cost ``O(probes * N)``.  A lattice
   built from the splatted vertices only loses 5-35 % of the mass of a sparse
   feature set (blur paths through vertices that do not exist); the
-  normalised convention cancels that loss, the unnormalised one needs this
+  normalised modes cancel that loss, the unnormalised one needs this
   calibration.
 
-``s`` is folded into the slice weights (and, for the transpose used by the
-backward pass, into the splat weights).
+``s`` is folded into the slice weights and ``r`` into the splat weights
+(and, for the transpose used by the backward pass, the other way round).
 """
 from __future__ import annotations
 
@@ -25,10 +27,11 @@ from functools import cached_property
 import torch
 from torch import Tensor
 
+from .kernel_normalization import canonical_normalization
 from .permutohedral import PermutohedralLattice, build_permutohedral_lattice
 from .sparse_rows import sparse_matmul
 
-# Probe points per image for the kernel-mass calibration of normalize=False.
+# Probe points per image for the kernel-mass calibration of normalize='none'.
 NUM_MASS_PROBES = 128
 
 
@@ -99,7 +102,9 @@ class LatticeGaussianFilter:
     Args:
         features (Tensor): (B, N, d) features divided by the kernel widths;
             no gradient flows into them.
-        normalize (bool): see the module docstring.
+        normalize (str | bool): ``'row'``, ``'symmetric'`` or ``'none'`` (see
+            the module docstring; True and False stand for ``'row'`` and
+            ``'none'``).
 
     Attributes:
         lattice (PermutohedralLattice): its splat / blur / slice matrices.
@@ -107,18 +112,23 @@ class LatticeGaussianFilter:
         splat_weights (Tensor): splat non-zeros times ``s`` of their point
             (the transpose of the scaled slice).
         out_scale (Tensor): (B*N,) ``s``.
+        in_scale (Tensor | None): (B*N,) ``r``, None where it is 1.
         self_term (float): ``t``, 0 or -1.
     """
 
-    def __init__(self, features: Tensor, normalize: bool) -> None:
+    def __init__(self, features: Tensor, normalize) -> None:
+        normalize = canonical_normalization(normalize, 'lattice_filter.py')
+        in_scale = None
         with torch.no_grad():
             features = features.detach()
             lattice = build_permutohedral_lattice(features)
             points = lattice.num_points
             ones = features.new_ones(points, 1)
             total = lattice.apply(ones)[:, 0]
-            if normalize:
+            if normalize == 'row':
                 out_scale = 1.0 / total
+            elif normalize == 'symmetric':
+                out_scale = in_scale = total.rsqrt()
             else:
                 scale = lattice_mass_scale(features, total)
                 out_scale = (1.0 / scale).repeat_interleave(features.shape[1])
@@ -126,8 +136,9 @@ class LatticeGaussianFilter:
             self.slice_weights = (lattice.slice.weights.view(points, entries)
                                   * out_scale[:, None]).view(-1)
         self.out_scale = out_scale
+        self.in_scale = in_scale
         self.lattice = lattice
-        self.self_term = 0.0 if normalize else -1.0
+        self.self_term = -1.0 if normalize == 'none' else 0.0
 
     @property
     def num_vertices(self) -> int:
@@ -140,10 +151,31 @@ class LatticeGaussianFilter:
         splat = self.lattice.splat
         return splat.weights * self.out_scale[splat.columns.long()]
 
-    def splat(self, values: Tensor) -> Tensor:
-        """(P, C) point values to (M, C) lattice values (differentiable)."""
+    @cached_property
+    def splat_in_weights(self) -> Tensor | None:
+        """Splat non-zeros times ``r`` of their point (None where r = 1)."""
+        if self.in_scale is None:
+            return None
+        splat = self.lattice.splat
+        return splat.weights * self.in_scale[splat.columns.long()]
+
+    @cached_property
+    def slice_in_weights(self) -> Tensor | None:
+        """Slice non-zeros times ``r`` of their point: the transpose of the
+        scaled splat, for backward passes (None where r = 1)."""
+        if self.in_scale is None:
+            return None
         lat = self.lattice
-        return sparse_matmul(values, lat.splat, lat.slice)
+        points, entries = lat.num_points, lat.dim + 1
+        return (lat.slice.weights.view(points, entries)
+                * self.in_scale[:, None]).view(-1)
+
+    def splat(self, values: Tensor) -> Tensor:
+        """(P, C) point values, times ``r``, to (M, C) lattice values
+        (differentiable)."""
+        lat = self.lattice
+        return sparse_matmul(values, lat.splat, lat.slice,
+                             self.splat_in_weights, self.slice_in_weights)
 
     def slice(self, hidden: Tensor) -> Tensor:
         """(M, C) blurred lattice values to the scaled (P, C) message."""

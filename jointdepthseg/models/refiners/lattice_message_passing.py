@@ -90,7 +90,7 @@ class LatticeMessagePassing:
 
     Args:
         filters (list[LatticeGaussianFilter]): one per kernel, over the same
-            points, with the same ``normalize`` convention.
+            points, with the same ``normalize`` mode.
     """
 
     def __init__(self, filters: list) -> None:
@@ -124,7 +124,8 @@ class LatticeMessagePassing:
     @cached_property
     def splat(self) -> SparseRows:
         """All lattices' splats stacked: (sum M, P) (no-autograd path)."""
-        return _concat_rows([(f.lattice.splat, None) for f in self.filters],
+        return _concat_rows([(f.lattice.splat, f.splat_in_weights)
+                             for f in self.filters],
                             self.num_points, self._index_dtype)
 
     @cached_property

@@ -23,7 +23,8 @@ PAPER = dict(theta_alpha=160., theta_beta=3., theta_gamma=50.,
 
 def brute_force_mean_field(logits, image, depth, mu, weights, thetas,
                            normalize, num_iters):
-    """Eq. 5-7 and the mean-field update written out pixel pair by pair."""
+    """Eq. 5-7 and the mean-field update written out pixel pair by pair;
+    ``normalize`` is 'row', 'symmetric' or 'none'."""
     _, classes, height, width = logits.shape
     rows = torch.arange(height, dtype=torch.float64)
     cols = torch.arange(width, dtype=torch.float64)
@@ -43,8 +44,11 @@ def brute_force_mean_field(logits, image, depth, mu, weights, thetas,
         for kernel, w in zip(kernels, weights):
             if w is None:
                 continue
-            if normalize:
-                msg = (kernel @ q) / kernel.sum(1, keepdim=True)
+            sums = kernel.sum(1, keepdim=True)  # j = i included
+            if normalize == 'row':
+                msg = (kernel @ q) / sums
+            elif normalize == 'symmetric':
+                msg = (kernel / sums.sqrt() / sums.t().sqrt()) @ q
             else:
                 msg = (kernel - torch.eye(len(kernel), dtype=kernel.dtype)) @ q
             for label in range(classes):
@@ -112,11 +116,12 @@ def test_eq7_features_reproduce_the_literal_kernels():
         smoothness_features(1, 6, 7, 2., image))[0], k3)
 
 
-@pytest.mark.parametrize('normalize', [True, False])
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
 def test_exact_mode_is_the_brute_force_mean_field(normalize):
     image, depth, logits, _ = structured_scene(5, 6, classes=4)
     weights = dict(w_appearance=0.7, w_depth=0.4, w_smooth=0.3)
     crf = random_crf(4, normalize, 'exact', num_iters=3, **SMALL, **weights)
+    assert crf.normalize == normalize
     with torch.no_grad():
         out = crf(logits.double(), image.double(), depth.double())
     weights = crf.kernel_weights()
@@ -128,14 +133,15 @@ def test_exact_mode_is_the_brute_force_mean_field(normalize):
 
 
 @pytest.mark.parametrize('size,classes', [((24, 32), 5), ((48, 64), 8)])
-@pytest.mark.parametrize('normalize,thetas', [(True, SMALL), (True, PAPER),
-                                              (False, SMALL)])
+@pytest.mark.parametrize('normalize,thetas', [
+    ('row', SMALL), ('row', PAPER), ('symmetric', SMALL),
+    ('symmetric', PAPER), ('none', SMALL)])
 def test_lattice_labels_agree_with_the_exact_crf(size, classes, normalize,
                                                  thetas):
     image, depth, logits, labels = structured_scene(*size, classes=classes,
                                                     seed=classes)
     logits = logits * 0.6  # weak unaries: the CRF changes many labels
-    weights = ({} if normalize
+    weights = ({} if normalize != 'none'
                else dict(w_appearance=0.3, w_depth=0.2, w_smooth=0.2))
     lattice = DenseCRF(classes, normalize=normalize, **thetas, **weights)
     exact = DenseCRF(classes, normalize=normalize, filter_mode='exact',
@@ -148,7 +154,7 @@ def test_lattice_labels_agree_with_the_exact_crf(size, classes, normalize,
     assert (approx == reference).float().mean() >= 0.97
 
 
-@pytest.mark.parametrize('normalize', [True, False])
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
 @pytest.mark.parametrize('filter_mode', ['lattice', 'exact'])
 def test_gradients_match_finite_differences(normalize, filter_mode):
     image, depth, logits, _ = structured_scene(4, 5, classes=3, seed=7)
@@ -173,7 +179,7 @@ def test_gradients_match_finite_differences(normalize, filter_mode):
     assert torch.autograd.gradcheck(refine, (z, *params), fast_mode=True)
 
 
-@pytest.mark.parametrize('normalize', [True, False])
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
 def test_full_jacobian_of_a_tiny_lattice_crf(normalize):
     image, depth, logits, _ = structured_scene(2, 3, classes=2, seed=9)
     crf = random_crf(2, normalize, num_iters=2, theta_alpha=2.,
@@ -206,7 +212,7 @@ def test_image_and_depth_get_no_gradient():
         assert param.grad is not None and torch.isfinite(param.grad).all()
 
 
-@pytest.mark.parametrize('normalize', [True, False])
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
 def test_buffered_inference_equals_the_autograd_path(normalize, monkeypatch):
     monkeypatch.setattr(sparse_rows, 'CHUNK_BYTES', 4096)  # many blocks
     image, depth, logits, _ = structured_scene(20, 30, classes=4)
@@ -214,7 +220,7 @@ def test_buffered_inference_equals_the_autograd_path(normalize, monkeypatch):
     images = torch.cat([image, noise])   # the noise image's colour lattice
     depths = torch.cat([depth, depth.flip(-1)])  # has more vertices than
     logits = torch.cat([logits, logits.flip(-1)])  # pixels: mixed on pixels
-    weights = ({} if normalize
+    weights = ({} if normalize != 'none'
                else dict(w_appearance=0.3, w_depth=0.2, w_smooth=0.2))
     crf = random_crf(4, normalize, theta_alpha=10., theta_beta=1.,
                      theta_gamma=8., theta_zeta=0.3, theta_tau=3.,
@@ -293,10 +299,37 @@ def test_input_errors_are_clear(change, message):
     (dict(filter_mode='fast'), 'filter_mode'),
     (dict(w_appearance=None, w_depth=None, w_smooth=None), 'at least one'),
     (dict(num_iters=-1), 'num_iters'),
+    (dict(normalize='l2'), "normalize must be one of .*, got 'l2'"),
+    (dict(normalize=1), 'normalize must be one of .*, got 1'),
+    (dict(normalize=None), 'normalize must be one of .*, got None'),
 ])
 def test_configuration_errors_are_clear(kwargs, message):
     with pytest.raises(ValueError, match=message):
         DenseCRF(3, **kwargs)
+
+
+@pytest.mark.parametrize('alias,mode', [(True, 'row'), (False, 'none')])
+def test_booleans_of_old_configs_are_aliases_of_the_modes(alias, mode):
+    image, depth, logits, _ = structured_scene(6, 8, classes=3)
+    old = DenseCRF(3, normalize=alias, **SMALL)
+    new = DenseCRF(3, normalize=mode, **SMALL)
+    assert old.normalize == mode
+    assert f"normalize='{mode}'" in repr(old)
+    with torch.no_grad():
+        assert torch.equal(old(logits, image, depth),
+                           new(logits, image, depth))
+
+
+def test_the_three_modes_give_different_crfs():
+    image, depth, logits, _ = structured_scene(6, 8, classes=3)
+    outs = []
+    for mode in ('row', 'symmetric', 'none'):
+        with torch.no_grad():
+            outs.append(DenseCRF(3, normalize=mode, filter_mode='exact',
+                                 **SMALL)(logits, image, depth))
+    for i in range(3):
+        for j in range(i):
+            assert (outs[i] - outs[j]).abs().max() > 1e-2
 
 
 def test_exact_mode_refuses_large_images():

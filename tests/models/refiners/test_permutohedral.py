@@ -113,7 +113,7 @@ def test_axis_grouping_follows_the_neighbour_density(monkeypatch):
 
 
 @pytest.mark.parametrize('size', [(24, 32), (48, 64)])
-@pytest.mark.parametrize('normalize', [True, False])
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
 def test_message_within_15_percent_of_the_exact_filter(size, normalize):
     image, depth, logits, _ = structured_scene(*size, classes=6)
     q = logits[0].permute(1, 2, 0).reshape(-1, 6).double().softmax(1)
@@ -135,18 +135,29 @@ def test_exact_filter_conventions_by_hand():
     values = torch.tensor([[1.0], [2.0], [4.0]], dtype=torch.float64)
     k = lambda a, b: math.exp(-0.5 * (a - b)**2)  # noqa: E731
     pts = [0.0, 1.0, 3.0]
-    for normalize in (True, False):
+    vals = [1.0, 2.0, 4.0]
+    sums = [sum(k(p, q) for q in pts) for p in pts]  # j = i included
+    for normalize in ('row', 'symmetric', 'none'):
         out = ExactGaussianFilter(feats, normalize)(values)[:, 0]
         for i, p in enumerate(pts):
-            if normalize:
-                num = sum(k(p, q) * v for q, v in zip(pts, [1, 2, 4]))
-                expected = num / sum(k(p, q) for q in pts)
+            if normalize == 'row':
+                expected = sum(k(p, q) * v for q, v in zip(pts, vals)) \
+                    / sums[i]
+            elif normalize == 'symmetric':
+                expected = sum(k(p, q) * v / math.sqrt(sums[i] * sums[j])
+                               for j, (q, v) in enumerate(zip(pts, vals)))
             else:
                 expected = sum(k(p, q) * v for j, (q, v) in
-                               enumerate(zip(pts, [1, 2, 4])) if j != i)
-            assert out[i].item() == pytest.approx(expected)
+                               enumerate(zip(pts, vals)) if j != i)
+            assert out[i].item() == pytest.approx(expected, rel=1e-12)
+    # the booleans of old configs are the row and no normalisation
+    for alias, mode in ((True, 'row'), (False, 'none')):
+        assert torch.equal(ExactGaussianFilter(feats, alias)(values),
+                           ExactGaussianFilter(feats, mode)(values))
     assert torch.allclose(gaussian_kernel_matrix(feats)[0].diagonal(),
                           torch.ones(3, dtype=torch.float64))
+    with pytest.raises(ValueError, match='normalize must be one of'):
+        ExactGaussianFilter(feats, 'sym')
 
 
 def test_batched_lattice_equals_one_lattice_per_image():
@@ -161,7 +172,7 @@ def test_batched_lattice_equals_one_lattice_per_image():
         assert torch.allclose(both[b * 192:(b + 1) * 192], alone)
 
 
-@pytest.mark.parametrize('normalize', [True, False])
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
 def test_lattice_message_gradient_matches_finite_differences(normalize):
     gen = torch.Generator().manual_seed(5)
     feats = torch.rand(2, 20, 3, generator=gen, dtype=torch.float64) * 3
