@@ -12,7 +12,7 @@ from mmengine.config import Config
 
 from jointdepthseg.apis import JointPrediction, inference, init_model
 from jointdepthseg.apis.inference import inference_pipeline
-from jointdepthseg.datasets.layout import atomic_write_png
+from jointdepthseg.fileio import atomic_write_png
 from jointdepthseg.datasets.nyu_classes import NYU40_CLASSES
 from tests.helpers.tiny_configs import MEAN, STD, random_rgb, write_config
 

@@ -16,12 +16,10 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.config.utils import _get_package_and_cfg_path
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_state_dict
 from mmengine.structures import PixelData
-from mmengine.utils import get_installed_path
 
 import jointdepthseg  # noqa: F401  (registers the components)
 from jointdepthseg.fileio import atomic_write_png
@@ -29,7 +27,8 @@ from jointdepthseg.models.segmentors.crf_refinement import \
     check_not_one_view_of_many
 from mmseg.registry import MODELS, TRANSFORMS
 from mmseg.structures import SegDataSample
-from tests.models.segmentors.crf_helpers import LogLines
+from tests.helpers.config_files import base_depth, base_file
+from tests.helpers.crf_segmentors import LogLines
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CRF_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'crf', '*.py')))
@@ -38,22 +37,6 @@ INFERENCE = NAMES['deeplabv3_r50-d8_crf_slide_cityscapes-512x1024.py']
 FROZEN = NAMES['deeplabv3_r50-d8_crf-frozen_1xb2-400it_cityscapes-512x1024.py']
 END_TO_END = NAMES['deeplabv3_r50-d8_crf-e2e_4xb2-4k_cityscapes-512x1024.py']
 CROP = (64, 128)
-
-
-def base_file(config_path: str, base: str) -> str:
-    """A ``_base_`` entry as a file: relative, or ``package::path``."""
-    if '::' in base:
-        package, relative = _get_package_and_cfg_path(base)
-        return osp.join(get_installed_path(package), '.mim', 'configs',
-                        relative)
-    return osp.join(osp.dirname(config_path), base)
-
-
-def base_depth(path: str) -> int:
-    """Levels of ``_base_`` above a config (the deepest chain)."""
-    bases = Config._get_base_files(path)
-    return 1 + max(base_depth(base_file(path, b)) for b in bases) \
-        if bases else 0
 
 
 def unscoped(steps: list) -> list:

@@ -70,7 +70,15 @@ def on_path(installed, monkeypatch):
     """The installed copy first on sys.path (the package stays imported from
     the checkout; mmengine looks the installed configs up by distribution)."""
     monkeypatch.syspath_prepend(str(installed[0]))
-    return installed
+    # mmengine finds installed configs through pkg_resources, which lists
+    # the distributions on sys.path once, when first imported (an earlier
+    # test that read an ``mmseg::`` config imports it): list them again
+    # with the copy on the path, and again without it afterwards.
+    import pkg_resources
+    pkg_resources._initialize_master_working_set()
+    yield installed
+    monkeypatch.undo()
+    pkg_resources._initialize_master_working_set()
 
 
 def write(folder, name, text):

@@ -13,7 +13,7 @@ from jointdepthseg.models.segmentors.crf_depth import (
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from tests.helpers.tiny_models import tiny_segmentor_cfg
-from tests.models.segmentors.crf_helpers import crf_cfg
+from tests.helpers.crf_segmentors import crf_cfg
 
 SIZE = (20, 28)
 

@@ -7,7 +7,7 @@ from mmengine.runner import load_checkpoint
 
 from mmseg.models.segmentors import SegTTAModel
 from mmseg.registry import MODELS
-from tests.models.segmentors.crf_helpers import (NUM_CLASSES, LogLines,
+from tests.helpers.crf_segmentors import (NUM_CLASSES, LogLines,
                                                  crf_cfg, make_batch,
                                                  stock_cfg, tiny_crf)
 

@@ -18,7 +18,7 @@ from jointdepthseg.fileio import sample_paths
 from mmseg.apis import MMSegInferencer, inference_model, init_model
 from mmseg.registry import MODELS
 from tests.helpers.tiny_data import write_tiny_dataset
-from tests.models.segmentors.crf_helpers import LogLines
+from tests.helpers.crf_segmentors import LogLines
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))

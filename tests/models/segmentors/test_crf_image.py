@@ -6,7 +6,7 @@ from mmengine.model import BaseDataPreprocessor, ImgDataPreprocessor
 
 from jointdepthseg.models.segmentors.crf_image import recover_image_rgb_0_255
 from mmseg.models.data_preprocessor import SegDataPreProcessor
-from tests.models.segmentors.crf_helpers import MEAN, STD
+from tests.helpers.crf_segmentors import MEAN, STD
 
 
 def rgb_image(size=(6, 7), seed=0):

@@ -11,7 +11,7 @@ from jointdepthseg.models.segmentors.crf_seg_tta_model import (
 from mmseg.models.segmentors import SegTTAModel
 from mmseg.registry import MODELS
 from tests.helpers.tiny_models import tiny_segmentor_cfg
-from tests.models.segmentors.crf_helpers import (crf_cfg, make_batch,
+from tests.helpers.crf_segmentors import (crf_cfg, make_batch,
                                                  stock_cfg, tiny_crf)
 
 SIZE = (14, 18)

@@ -5,7 +5,7 @@ import torch
 from jointdepthseg.models.segmentors.sliding_window import (
     slide_window_maps, window_origins)
 from mmseg.registry import MODELS
-from tests.models.segmentors.crf_helpers import stock_cfg
+from tests.helpers.crf_segmentors import stock_cfg
 
 
 @pytest.mark.parametrize('length, crop, stride', [
