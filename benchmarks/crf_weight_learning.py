@@ -7,7 +7,7 @@ weights alone (fixed noisy unaries, fresh scene every step, Adam) and print,
 for the pillow/sofa pair and for the other pairs, w(1), w(2), mu and the
 share of the depth kernel, for two parametrisations:
 
-- ``free``: mu and w(1..3) free, A_m = mu * w(m) (before issue 9);
+- ``free``: mu and w(1..3) free, A_m = mu * w(m) (the parametrisation before the shared-total one);
 - ``shared-total``: mu free, w(m) = W * softmax over kernels (now).
 
 It also prints the correlation between the kernels' gradients and the mean
@@ -35,7 +35,7 @@ THETAS = dict(theta_alpha=20., theta_beta=10., theta_gamma=8.,
 
 
 class FreeWeightsCRF(DenseCRF):
-    """The parametrisation before issue 9: mu and w(1..3) all free."""
+    """The earlier parametrisation: mu and w(1..3) all free."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

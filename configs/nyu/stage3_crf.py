@@ -37,7 +37,7 @@ model = dict(
 # (jointdepthseg/engine/caffe_lr.py), the network's 1e-16 is 2.46e-10: it
 # stays practically frozen in stage 3, as in the paper. The CRF's 1e-13 would
 # be 2.46e-7, and there SGD cannot train the CRF at all: its gradients are
-# ~1e-4 per entry (measured on the synthetic stage-3 checkpoint, issue 9), so
+# ~1e-4 per entry (measured on the synthetic stage-3 checkpoint), so
 # w would drift by ~1e-7 in 10k iterations. The CRF therefore trains with
 # AdamW, whose step does not depend on the gradient's size (docs/crf.md,
 # "Learning the weights"): 1e-3 per iteration on mu and on the logits of w,

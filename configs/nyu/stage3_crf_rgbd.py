@@ -1,4 +1,4 @@
-# Stage 3 with RGB-D input (issue 9, not in the paper): as stage3_crf.py, but
+# Stage 3 with RGB-D input (not in the paper): as stage3_crf.py, but
 # the CRF's depth kernel reads the Kinect's measured depth (raw_depths/)
 # instead of the network's estimate, at train and test time; its holes (0)
 # are filled with the estimate (jointdepthseg/models/segmentors/crf_depth.py).
