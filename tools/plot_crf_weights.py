@@ -10,7 +10,9 @@ CHECKPOINT is a stage-3 checkpoint (or any state dict holding a DenseCRF).
 ``--pairs-from`` reads the depth-only class pairs of a synthetic dataset,
 outlines them in red and writes ``<out>_pairs.md`` and ``<out>_pairs.json``:
 the mean learned w(1), w(2) and mu over those pairs and over all other pairs,
-against their initial values (the config's, or the paper's 7, 4 and 1).
+against their initial values: those of the DenseCRF the config builds (the
+constructor's defaults, Sec. 4.1's, where the config sets nothing), without
+CONFIG the constructor's defaults.
 With CONFIG, the class names come from the config's test dataset (and the
 config must have a refiner); without it, 40 classes are named after NYU-40
 and other counts ``class 0``, ``class 1``, ...  The checkpoint is read with
@@ -95,16 +97,34 @@ def depth_only_pairs(meta_path: str) -> list:
         raise SystemExit(f'error: {error}')
 
 
-def initial_values(config_path: Optional[str]) -> dict:
-    """Initial w(1), w(2) (the config's refiner, else the paper's 7 and 4)
-    and the off-diagonal mu (1, Potts)."""
-    values = dict(w1=7., w2=4., mu=1.)
+def initial_values(config_path: Optional[str], num_classes: int) -> dict:
+    """Mean off-diagonal w(1), w(2) and mu of the CRF before training.
+
+    Read from a DenseCRF built as the config's refiner (without a config,
+    with its constructor's defaults, the one home of Sec. 4.1's starting
+    values), so they are never copied here. w(2) is 0 without a depth
+    kernel.
+    """
+    import numpy as np
+    from mmengine.config import Config
+
+    from jointdepthseg.visualization.crf_weights import \
+        crf_matrices_from_state_dict
+    from mmseg.registry import MODELS
+    refiner = dict(type='DenseCRF', num_classes=num_classes)
     if config_path:
-        from mmengine.config import Config
-        refiner = Config.fromfile(config_path).model.refiner
-        values.update(w1=float(refiner.get('w_appearance', 7.)),
-                      w2=float(refiner.get('w_depth') or 0.))
-    return values
+        refiner = dict(Config.fromfile(config_path).model.refiner)
+    matrices = crf_matrices_from_state_dict(
+        MODELS.build(refiner).state_dict())
+    off_diagonal = ~np.eye(len(matrices['compatibility']), dtype=bool)
+
+    def mean(name: str) -> float:
+        if name not in matrices:
+            return 0.
+        return float(matrices[name][off_diagonal].mean())
+
+    return dict(w1=mean('weight_appearance'), w2=mean('weight_depth'),
+                mu=mean('compatibility'))
 
 
 def write_pair_summary(matrices: dict, pairs: list, initial: dict,
@@ -114,7 +134,7 @@ def write_pair_summary(matrices: dict, pairs: list, initial: dict,
 
     from jointdepthseg.evaluation.crf_pair_weights import (
         pair_weight_summary, pair_weight_table)
-    from jointdepthseg.evaluation.reports import atomic_write_text
+    from jointdepthseg.fileio import atomic_write_text
     if 'weight_depth' not in matrices:
         raise SystemExit('error: the CRF has no depth kernel (w(2)): no pair '
                          'summary')
@@ -134,28 +154,46 @@ def default_class_names(num_classes: int) -> list:
     return [f'class {i}' for i in range(num_classes)]
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
+def draw_fig4(checkpoint: str, out_png: str,
+              config: Optional[str] = None,
+              pairs_from: Optional[str] = None) -> None:
+    """Fig. 4 of a checkpoint's CRF; with ``pairs_from``, the pair summary.
+
+    Args:
+        checkpoint: a stage-3 checkpoint (or a state dict with a DenseCRF).
+        out_png: the figure; ``<stem>_pairs.md`` / ``.json`` beside it.
+        config: the config it was trained with (class names, initial
+            values); None: NYU-40 names or ``class N``, DenseCRF's defaults.
+        pairs_from: a synthetic dataset's ``synthetic_meta.json``; its
+            depth-only pairs are outlined and summarised (none: no summary).
+
+    Raises:
+        SystemExit: with one line, on a file that cannot be used.
+    """
     import jointdepthseg  # noqa: F401  (registers the datasets)
     from jointdepthseg.visualization.crf_weights import (
         crf_matrices_from_state_dict, plot_crf_weights)
     try:
-        matrices = crf_matrices_from_state_dict(
-            load_state_dict(args.checkpoint))
+        matrices = crf_matrices_from_state_dict(load_state_dict(checkpoint))
     except KeyError as error:
-        raise SystemExit(f'error: {args.checkpoint}: {error.args[0]}')
+        raise SystemExit(f'error: {checkpoint}: {error.args[0]}')
     num_classes = matrices['compatibility'].shape[0]
-    names = (class_names_from_config(args.config) if args.config
+    names = (class_names_from_config(config) if config
              else default_class_names(num_classes))
     if len(names) != num_classes:
         raise SystemExit(f'error: the CRF has {num_classes} classes, the '
                          f'config names {len(names)}')
-    pairs = depth_only_pairs(args.pairs_from) if args.pairs_from else []
-    plot_crf_weights(matrices, names, args.out, highlight=pairs)
-    print(f'wrote {args.out}')
+    pairs = depth_only_pairs(pairs_from) if pairs_from else []
+    plot_crf_weights(matrices, names, out_png, highlight=pairs)
+    print(f'wrote {out_png}')
     if pairs:
-        write_pair_summary(matrices, pairs, initial_values(args.config),
-                           args.out)
+        write_pair_summary(matrices, pairs,
+                           initial_values(config, num_classes), out_png)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    draw_fig4(args.checkpoint, args.out, args.config, args.pairs_from)
     return 0
 
 

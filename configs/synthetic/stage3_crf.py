@@ -8,13 +8,13 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 branch_channels = [8, 16, 16, 16, 128]  # Table 1 widths x 1/8
-# Sec. 4.1's initial values; the spatial widths (pixels) are scaled to these
-# 120x160 images, a quarter of NYU's 480x640 (theta_tau kept at 1 pixel).
-crf = dict(
-    type='DenseCRF', num_classes=40, num_iters=5,
-    theta_alpha=160. / 4, theta_beta=3., theta_gamma=50. / 4,
-    theta_zeta=0.2, theta_tau=1., w_appearance=7., w_depth=4., w_smooth=3.,
-    normalize=True, learnable=True)
+# DenseCRF's constructor defaults are Sec. 4.1's starting values (w = 7, 4,
+# 3 and the kernel widths); only what departs from them is set here. The spatial widths are in pixels and these images are a
+# quarter of NYU's 480x640 in each direction, so theta_alpha (160) and
+# theta_gamma (50) shrink by 4; theta_tau (3) would become 0.75 and is kept
+# at 1 pixel.
+crf = dict(type='DenseCRF', num_classes=40, theta_alpha=160. / 4,
+           theta_gamma=50. / 4, theta_tau=1.)
 model = dict(
     data_preprocessor=dict(size=(120, 160)),
     backbone=dict(width_mult=0.125),
@@ -51,5 +51,8 @@ val_evaluator = [
     dict(type='DepthEstimationMetric'),
 ]
 test_evaluator = val_evaluator
+# Trained by hand (tools/train.py), the stage starts from stage 2's final
+# checkpoint in its default work_dir; tools/demo.py sets load_from from its
+# stage table instead (tools/experiments/stages.py).
 load_from = 'work_dirs/synthetic/stage2_joint/iter_300.pth'
 work_dir = 'work_dirs/synthetic/stage3_crf'

@@ -38,3 +38,20 @@ def test_sem_crf_plus_starts_as_sem_crf_plus_the_depth_kernel(config):
     for name, value in expected.items():
         entries = with_depth[name][off_diagonal]
         torch.testing.assert_close(entries, torch.full_like(entries, value))
+
+
+@pytest.mark.parametrize('config', ['stage3_crf.py', 'stage3_crf_nodepth.py',
+                                    'stage3_crf_rgbd.py'])
+def test_configs_state_only_departures_from_the_defaults(config):
+    """Sec. 4.1's starting values have one home, DenseCRF's constructor
+    defaults: a config repeating one is a second copy that can drift."""
+    import inspect
+
+    from jointdepthseg.models.refiners.dense_crf import DenseCRF
+    defaults = {name: parameter.default for name, parameter in
+                inspect.signature(DenseCRF).parameters.items()
+                if parameter.default is not inspect.Parameter.empty}
+    refiner = Config.fromfile(osp.join(CONFIGS, config)).model.refiner
+    repeated = [key for key, value in refiner.items()
+                if key in defaults and value == defaults[key]]
+    assert repeated == []

@@ -130,8 +130,8 @@ def test_tool_summarises_the_depth_only_pairs(tmp_path):
     assert pair['w1'] == pytest.approx(w[0], rel=1e-5)
     assert pair['depth_share'] == pytest.approx(w[1] / (w[0] + w[1]))
     assert summary['other pairs']['w2'] == pytest.approx(4., rel=1e-5)
-    assert summary['initial'] == dict(w1=7., w2=4., mu=1.,
-                                      depth_share=pytest.approx(4. / 11.))
+    assert summary['initial'] == pytest.approx(dict(
+        w1=7., w2=4., mu=1., depth_share=4. / 11.), rel=1e-6)
     assert '| depth-only pairs |' in (tmp_path / 'fig4_pairs.md').read_text()
     bad = tmp_path / 'bad.json'
     bad.write_text('{}')
@@ -218,3 +218,27 @@ def test_the_transposed_matrix_lands_in_the_mirrored_cell():
     matrix[MARKED[::-1]] = 1.0
     rgb = fig4_crf_weights({key: matrix for key, _ in PANELS}, NAMES)
     assert marked_cells(rgb, size) == [MARKED[::-1]] * len(PANELS)
+
+
+def load_plot_tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'plot_crf_weights_tool', osp.join(ROOT, 'tools',
+                                          'plot_crf_weights.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('config, expected', [
+    (None, dict(w1=7., w2=4., mu=1.)),  # Sec. 4.1, DenseCRF's defaults
+    ('stage3_crf.py', dict(w1=7., w2=4., mu=1.)),
+    ('stage3_crf_nodepth.py', dict(w1=7., w2=0., mu=1.)),
+])
+def test_initial_values_come_from_the_built_crf(config, expected):
+    """The pair table's starting values are read from a DenseCRF built as
+    the config says (no copy of the paper's numbers in the tool)."""
+    path = config and osp.join(ROOT, 'configs', 'synthetic', config)
+    values = load_plot_tool().initial_values(path, 40)
+    assert values == {key: pytest.approx(value, rel=1e-6)
+                      for key, value in expected.items()}
