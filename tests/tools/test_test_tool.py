@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import jointdepthseg  # noqa: F401  registers the components
-from jointdepthseg.datasets.layout import (atomic_write_png,
-                                           metres_to_depth_png, sample_paths)
+from jointdepthseg.fileio import (atomic_write_png, metres_to_depth_png,
+                                  sample_paths)
 from mmseg.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -33,22 +33,22 @@ def make_dataset(root):
     valid = 0
     for name in ('a', 'b'):
         paths = sample_paths(str(root), 'test', name)
-        atomic_write_png(paths['img_path'],
+        atomic_write_png(paths['image'],
                          rng.integers(0, 255, (*SIZE, 3), dtype=np.uint8),
                          rgb=True)
         labels = rng.integers(0, 40, SIZE).astype(np.uint8)
         labels[:3] = 255
-        atomic_write_png(paths['seg_map_path'], labels)
+        atomic_write_png(paths['labels'], labels)
         depth = rng.uniform(0.5, 12.0, SIZE)
         depth[rng.random(SIZE) < 0.2] = 0.0
         png = metres_to_depth_png(depth)
-        atomic_write_png(paths['depth_map_path'], png)
+        atomic_write_png(paths['depth'], png)
         metres = png * 1e-3
         valid += int(((metres > 1e-3) & (metres < 10.0)).sum())
         if name == 'a':
             raw = png.copy()
             raw[:, :8] = 0
-            atomic_write_png(paths['raw_depth_path'], raw)
+            atomic_write_png(paths['raw_depth'], raw)
     return valid
 
 
