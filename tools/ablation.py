@@ -5,15 +5,16 @@ Example::
     python tools/ablation.py --variant depth-cue --seeds 0 1 2 \
         --out outputs/ablation/depth-cue
 
-runs ``tools/demo.py --variant V --seed S --out DIR/seed_S --data-root
-DIR/seed_S/data --rgbd`` for every seed (``--rgbd``: with the RGB-D row) (data and training seeded alike; a seed
-whose ``summary.json`` exists is reused, and the demo itself reuses finished
-stages, so an interrupted ablation resumes), then writes ``DIR/ablation.json``
-and ``DIR/ablation.md``: each row's mean ± sample std (ddof=1) over seeds, the
-paired per-seed differences that carry the paper's claims and the same for
-the depth-only classes' IoU. A difference is reported as "no difference"
-unless |mean| > std of its per-seed values; see
-``jointdepthseg/evaluation/ablation_stats.py`` for why. ``--summaries-only``
+runs, in this process, what ``tools/demo.py --variant V --seed S --out
+DIR/seed_S --data-root DIR/seed_S/data --rgbd`` runs (with the RGB-D row) for
+every seed (data and training seeded alike; a seed whose ``summary.json``
+exists is reused, and the demo reuses finished stages, so an interrupted
+ablation resumes), then writes ``DIR/ablation.json`` and ``DIR/ablation.md``:
+each row's mean ± sample std (ddof=1) over seeds, the paired per-seed
+differences that carry the paper's claims (``tools/experiments/stages.py``)
+and the same for the depth-only classes' IoU. A difference is reported as
+"no difference" unless |mean| > std of its per-seed values; see
+``jointdepthseg/evaluation/seed_spread.py`` for why. ``--summaries-only``
 aggregates the existing ``summary.json`` files without running anything.
 Commit ``ablation.{json,md}`` under ``benchmarks/ablation/V/``, where
 ``tools/demo.py`` reads the spread from.
@@ -23,13 +24,15 @@ from __future__ import annotations
 import argparse
 import json
 import os.path as osp
-import subprocess
 import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO = osp.join(ROOT, 'tools', 'demo.py')
-VARIANTS = ('rooms', 'depth-cue')  # as tools/demo.py
+if ROOT not in sys.path:  # tools.experiments, when run as a script
+    sys.path.insert(0, ROOT)
+
+from tools.experiments.demo_options import VARIANTS  # noqa: E402
+
 #: demo options the ablation sets itself, per seed.
 OWN_OPTIONS = ('--variant', '--seed', '--out', '--data-root')
 
@@ -51,8 +54,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='only aggregate the seeds\' existing '
                         'summary.json files; run nothing')
     parser.add_argument('--demo-args', nargs=argparse.REMAINDER, default=[],
-                        help='last: options passed on to tools/demo.py, '
-                        'e.g. --demo-args --show-num 0')
+                        help='last: options of tools/demo.py for every '
+                        'seed, e.g. --demo-args --show-num 0')
     args = parser.parse_args(argv)
     if len(set(args.seeds)) != len(args.seeds):
         parser.error(f'--seeds given twice: {args.seeds}')
@@ -65,6 +68,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                      f'{", ".join(OWN_OPTIONS)} per seed')
     args.out = osp.abspath(args.out or osp.join(ROOT, 'outputs', 'ablation',
                                                 args.variant))
+    # every seed's demo options, checked before anything runs
+    args.seed_demo_args = {seed: seed_demo_args(args, seed, parser)
+                           for seed in args.seeds}
     return args
 
 
@@ -72,10 +78,21 @@ def seed_folder(args, seed: int) -> str:
     return osp.join(args.out, f'seed_{seed}')
 
 
+def seed_demo_args(args, seed: int, parser) -> argparse.Namespace:
+    """The seed's options, as ``tools/demo.py`` would parse them."""
+    from tools.experiments.demo_options import build_parser, parse_demo_args
+    folder = seed_folder(args, seed)
+    argv = ['--variant', args.variant, '--seed', str(seed), '--out', folder,
+            '--data-root', osp.join(folder, 'data'), '--rgbd',
+            *args.demo_args]
+    demo_parser = build_parser()
+    demo_parser.prog = f'{parser.prog} --demo-args'
+    return parse_demo_args(argv, demo_parser)
+
+
 def load_summary(args, seed: int) -> dict | None:
     """The seed's summary.json, checked; None if it does not exist yet."""
-    from jointdepthseg.evaluation.ablation_stats import (SUMMARY_FILE,
-                                                         check_summary)
+    from tools.experiments.summary import SUMMARY_FILE, check_summary
     path = osp.join(seed_folder(args, seed), SUMMARY_FILE)
     if not osp.isfile(path):
         return None
@@ -89,7 +106,9 @@ def load_summary(args, seed: int) -> dict | None:
 
 
 def run_seed(args, seed: int, index: int) -> dict:
-    """The seed's summary, running the demo first where it is missing."""
+    """The seed's summary, running the demo's pipeline where it is missing.
+    """
+    from tools.experiments.demo_pipeline import run_demo
     where = f'seed {seed} ({index + 1}/{len(args.seeds)})'
     summary = load_summary(args, seed)
     if summary is not None:
@@ -99,42 +118,31 @@ def run_seed(args, seed: int, index: int) -> dict:
         raise ValueError(f'{where}: no summary.json in '
                          f'{seed_folder(args, seed)} (run without '
                          '--summaries-only to compute it)')
-    folder = seed_folder(args, seed)
-    command = [sys.executable, DEMO, '--variant', args.variant, '--seed',
-               str(seed), '--out', folder, '--data-root',
-               osp.join(folder, 'data'), '--rgbd', *args.demo_args]
-    log(f'{where}: running the demo (its stages are logged as '
-        f'[demo {args.variant} seed {seed} ...])')
+    log(f'{where}: running the demo (logged as [demo {args.variant} seed '
+        f'{seed} ...])')
     start = time.time()
-    result = subprocess.run(command, cwd=ROOT)
-    if result.returncode != 0:
-        raise ValueError(f'{where}: tools/demo.py failed (exit '
-                         f'{result.returncode}); rerun to resume')
+    summary = run_demo(args.seed_demo_args[seed])
     log(f'{where}: done in {(time.time() - start) / 60:.1f} min')
-    summary = load_summary(args, seed)
-    if summary is None:
-        raise ValueError(f'{where}: tools/demo.py wrote no summary.json in '
-                         f'{folder}')
     return summary
 
 
 def main(argv=None) -> dict:
     """Run or reuse every seed, then write ablation.json and ablation.md."""
     args = parse_args(argv)
-    from jointdepthseg.evaluation.ablation_report import ablation_markdown
-    from jointdepthseg.evaluation.ablation_stats import aggregate
-    from jointdepthseg.evaluation.reports import atomic_write_text
+    from jointdepthseg.fileio import atomic_write_json, atomic_write_text
+    from tools.experiments.ablation import ablation_markdown, aggregate
+    from tools.experiments.stage_runner import StageFailed
     try:
         summaries = {seed: run_seed(args, seed, index)
                      for index, seed in enumerate(args.seeds)}
         result = aggregate(summaries)
+    except StageFailed as error:
+        sys.exit(f'error: {error}; rerun to resume')
     except ValueError as error:
         sys.exit(f'error: {error}')
     json_path = osp.join(args.out, 'ablation.json')
     markdown_path = osp.join(args.out, 'ablation.md')
-    atomic_write_text(json_path, json.dumps(result, indent=2,
-                                            ensure_ascii=False,
-                                            allow_nan=False) + '\n')
+    atomic_write_json(json_path, result, ensure_ascii=False, allow_nan=False)
     markdown = ablation_markdown(result)
     atomic_write_text(markdown_path, markdown)
     print(markdown)

@@ -73,10 +73,10 @@ def main(argv=None) -> tuple[str, str]:
     args = parse_args(argv)
     if args.out is not None and not args.out.endswith('.md'):
         sys.exit(f'error: --out must end with .md, got {args.out}')
-    from jointdepthseg.evaluation.reports import (METRICS_FILE,
-                                                  atomic_write_text,
-                                                  compare_runs,
-                                                  read_metrics_json)
+    from jointdepthseg.evaluation.metrics_file import (METRICS_FILE,
+                                                       read_metrics_json)
+    from jointdepthseg.evaluation.reports import compare_runs
+    from jointdepthseg.fileio import atomic_write_text
     runs = {}
     for name, folder in parse_runs(args.runs).items():
         try:

@@ -1,125 +1,46 @@
-"""metrics.json, report.md and report.csv of one run, and run comparisons.
+"""report.md / report.csv of one run, and several runs side by side.
 
-``tools/test.py`` writes, for one run, ``metrics.json`` (the evaluator's
-output, NaN as ``null``), ``report.md`` (Table 2, Table 3, per-class IoU)
-and ``report.csv``. ``tools/make_report.py`` reads several ``metrics.json``
-files and puts the runs side by side, optionally next to the paper's quoted
-rows and with the multi-task gain Delta_m over a baseline.
+``tools/test.py`` writes, for one run, ``metrics.json``
+(:mod:`.metrics_file`), ``report.md`` (Table 2, Table 3, per-class IoU) and
+``report.csv``. ``tools/make_report.py`` puts several runs side by side,
+optionally next to the paper's quoted rows and with the multi-task gain
+Delta_m over a baseline. Delta_m compares only rows on the same test data
+(the ``data_root`` each metrics.json records); the paper's quoted rows are
+on NYUDepth v2 (``PAPER_DATA``).
 
-Metric keys are ``PREFIX/NAME`` as mmengine writes them (see
-``docs/evaluation.md``): the ``depth`` and ``sem`` prefixes form a run's
-main row; any other prefix (e.g. ``unary`` for the CRF-less unaries) becomes
-its own row ``RUN [PREFIX]``. ``metrics.json`` also records the test set's
-``data_root`` (not a metric): Delta_m compares only rows on the same data,
-and the paper's quoted rows are on NYUDepth v2 (``PAPER_DATA``).
+Each table states its conventions once, below it: what every depth row
+shares (the metric's definitions and units), then the evaluation settings
+(averaging, depth range, crop, image and pixel counts) once for all runs,
+or once per group of runs where they differ.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
 import os.path as osp
-import tempfile
 from typing import Any, Mapping, Optional, Sequence
 
+from jointdepthseg.fileio import atomic_write_text
+
+from .depth_errors import EIGEN_CROP
+from .metric_keys import DATA_KEY, metrics_named, rows_from_metrics
+from .metrics_file import METRICS_FILE, write_metrics_json
 from .paper_results import PAPER_CITATION, TABLE2_QUOTED, TABLE3_QUOTED
 from .tables import (TABLE2_KEYS, TABLE3_KEYS, ResultRow, gains_markdown,
                      gains_over, markdown_table, rows_csv,
                      rows_on_other_data, table2_markdown, table3_markdown)
 
-#: Prefixes merged into a run's main row ('' = keys without prefix).
-MAIN_PREFIXES = ('depth', 'sem', '')
-METRICS_FILE = 'metrics.json'
-#: metrics.json key of the test set's DATA_ROOT (absolute), not a metric.
-DATA_KEY = 'data_root'
 #: The test data of the paper's quoted rows.
 PAPER_DATA = 'NYUDepth v2'
-
-
-def to_json_compatible(value: Any) -> Any:
-    """Nested metrics -> plain JSON types; NaN and infinities -> None."""
-    if isinstance(value, Mapping):
-        return {str(key): to_json_compatible(item)
-                for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json_compatible(item) for item in value]
-    if hasattr(value, 'tolist'):  # numpy / torch arrays and scalars
-        return to_json_compatible(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename."""
-    folder = osp.dirname(path) or '.'
-    os.makedirs(folder, exist_ok=True)
-    handle, tmp_path = tempfile.mkstemp(
-        dir=folder, prefix='.' + osp.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(handle, 'w', encoding='utf-8') as file:
-            file.write(text)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
-
-
-def write_metrics_json(path: str, metrics: Mapping[str, Any]) -> None:
-    """Write the evaluator's output as JSON (NaN -> null), atomically."""
-    atomic_write_text(
-        path, json.dumps(to_json_compatible(metrics), indent=2,
-                         ensure_ascii=False, allow_nan=False) + '\n')
-
-
-def read_metrics_json(path: str) -> dict[str, Any]:
-    """Read a ``metrics.json`` written by :func:`write_metrics_json`.
-
-    Raises:
-        FileNotFoundError: the file does not exist (names it).
-        ValueError: it is not a JSON object (names it).
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'no metrics file at {path}')
-    with open(path, encoding='utf-8') as file:
-        try:
-            metrics = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f'{path} is not valid JSON: {error}') from error
-    if not isinstance(metrics, dict):
-        raise ValueError(f'{path} must hold a JSON object of metrics')
-    return metrics
-
-
-def _split_key(key: str) -> tuple[str, str]:
-    """'sem/mIoU' -> ('sem', 'mIoU'); 'mIoU' -> ('', 'mIoU')."""
-    prefix, _, name = key.rpartition('/')
-    return prefix, name
-
-
-def rows_from_metrics(name: str, metrics: Mapping[str, Any],
-                      data: Optional[str] = None) -> list[ResultRow]:
-    """A run's result rows: the main row, then one per other prefix.
-
-    Args:
-        name: the run's name.
-        metrics: its metrics.json.
-        data: its test data; default: the recorded ``data_root`` (or None).
-    """
-    data = data if data is not None else metrics.get(DATA_KEY)
-    groups: dict[str, dict[str, Optional[float]]] = {}
-    for key, value in metrics.items():
-        prefix, metric = _split_key(key)
-        if metric in TABLE2_KEYS or metric in TABLE3_KEYS:
-            number = None if value is None else float(value)
-            group = '' if prefix in MAIN_PREFIXES else prefix
-            groups.setdefault(group, {})[metric] = number
-    rows = [ResultRow(name, groups.pop(''), data=data)] \
-        if '' in groups else []
-    rows += [ResultRow(f'{name} [{prefix}]', values, data=data)
-             for prefix, values in groups.items()]
-    return rows
+#: What every Table 2 row computed here shares (DepthEstimationMetric).
+DEPTH_DEFINITIONS = (
+    "d* is the test pipeline's ground-truth depth map (which map each "
+    'dataset uses: docs/evaluation.md); predictions are clamped to the '
+    'evaluated depth range; rmse_log_si = sqrt(mean((g − mean g)²)), '
+    'g = log d − log d*, per image. δ and relative differences are '
+    'fractions, RMSE (linear) is in metres, log RMSEs in natural-log units.')
+SEGMENTATION_DEFINITIONS = (
+    'Scores from one confusion matrix over the test set; classes whose '
+    'score is 0/0 are left out of the means.')
 
 
 def paper_rows() -> list[ResultRow]:
@@ -134,38 +55,62 @@ def paper_rows() -> list[ResultRow]:
     return rows
 
 
-def depth_conventions(metrics: Mapping[str, Any]) -> list[str]:
-    """One sentence per depth metric saying how it was computed."""
-    sentences = []
-    for key, value in metrics.items():
-        prefix, metric = _split_key(key)
-        if metric != 'conventions' or not isinstance(value, Mapping):
-            continue
-        how = ('averaged per image' if value.get('average') == 'image' else
-               'pooled over all pixels')
-        crop = 'inside' if value.get('eigen_crop') else 'without'
-        sentences.append(
-            f'`{prefix or "depth"}`: {how} over {value.get("num_images")} '
-            f'images ({value.get("num_pixels")} valid pixels; '
-            f'{value.get("num_images_without_valid_depth")} images without '
-            f'valid depth left out), ground truth d* = the test pipeline\'s '
-            "depth map (depths/ in our configs: NYU's in-painted maps, as "
-            'Eigen et al.; the NYU configs train on the raw Kinect depth, '
-            f'holes ignored) with {value.get("min_depth_m")} '
-            f'm < d* < {value.get("max_depth_m")} m, predictions clamped to '
-            f'that range, {crop} the Eigen crop [45:471, 41:601]; '
-            'rmse_log_si = sqrt(mean((g - mean g)²)), g = log d - log d*, '
-            'per image.')
-    return sentences
+def depth_settings(conventions: Mapping[str, Any]) -> str:
+    """One ``depth/conventions`` dict as a phrase (no run names)."""
+    how = ('averaged per image' if conventions.get('average') == 'image'
+           else 'pooled over all pixels')
+    top, bottom, left, right = EIGEN_CROP
+    crop = (f'inside the Eigen crop [{top}:{bottom}, {left}:{right}]'
+            if conventions.get('eigen_crop') else 'no crop')
+    return (f'{how} over {conventions.get("num_images")} images '
+            f'({conventions.get("num_pixels")} valid pixels; '
+            f'{conventions.get("num_images_without_valid_depth")} images '
+            f'without valid depth left out), '
+            f'{conventions.get("min_depth_m")} m < d* < '
+            f'{conventions.get("max_depth_m")} m, {crop}')
+
+
+def run_depth_conventions(name: str, metrics: Mapping[str, Any]
+                          ) -> dict[str, Mapping[str, Any]]:
+    """``{row name: conventions}`` of a run's depth metrics (``depth`` or
+    another prefix, named as :func:`rows_from_metrics` names its rows)."""
+    found = {}
+    for prefix, value in metrics_named(metrics, 'conventions').items():
+        if isinstance(value, Mapping):
+            main = prefix in ('', 'depth')
+            found[name if main else f'{name} [{prefix}]'] = value
+    return found
+
+
+def depth_convention_lines(conventions: Mapping[str, Mapping[str, Any]]
+                           ) -> list[str]:
+    """The notes under Table 2: the definitions, then the settings once.
+
+    Args:
+        conventions: row name -> its ``depth/conventions`` dict.
+
+    Returns:
+        Markdown list items: the definitions every row shares, then one
+        item per distinct setting, naming its rows only where the rows'
+        settings differ.
+    """
+    lines = [f'- {DEPTH_DEFINITIONS}']
+    groups: dict[str, list[str]] = {}
+    for name, value in conventions.items():
+        groups.setdefault(depth_settings(value), []).append(name)
+    if len(groups) == 1:
+        lines.append(f'- Every row computed here: {next(iter(groups))}.')
+    else:
+        lines += [f'- {", ".join(names)}: {settings}.'
+                  for settings, names in groups.items()]
+    return lines
 
 
 def per_class_iou_markdown(metrics: Mapping[str, Any]) -> Optional[str]:
     """Per-class IoU (%) table, one column per semantic prefix, or None."""
-    columns = {}
-    for key, value in metrics.items():
-        prefix, metric = _split_key(key)
-        if metric == 'per_class_iou' and isinstance(value, Mapping):
-            columns[prefix or 'sem'] = value
+    columns = {prefix or 'sem': value for prefix, value in
+               metrics_named(metrics, 'per_class_iou').items()
+               if isinstance(value, Mapping)}
     if not columns:
         return None
     classes = list(next(iter(columns.values())))
@@ -183,22 +128,27 @@ def _percent(value: Optional[float]) -> str:
 
 
 def comparison_markdown(rows: Sequence[ResultRow],
-                        conventions: Sequence[str] = (),
+                        conventions: Optional[
+                            Mapping[str, Mapping[str, Any]]] = None,
                         baseline: Optional[str] = None,
                         title: str = 'Evaluation') -> str:
-    """Markdown with Table 2, Table 3 and, with a baseline, Delta_m."""
+    """Markdown with Table 2, Table 3 and, with a baseline, Delta_m.
+
+    Args:
+        rows: the rows, computed and quoted.
+        conventions: row name -> ``depth/conventions`` of the computed rows.
+        baseline: row name for Delta_m, or None.
+        title: the level-1 heading.
+    """
     parts = [f'# {title}', '']
     if any(row.has_any(TABLE2_KEYS) for row in rows):
         parts += ['## Table 2: depth estimation', '',
-                  table2_markdown(rows), '']
-        parts += [f'- {sentence}' for sentence in conventions]
-        parts += ['- δ and relative differences are fractions, RMSE '
-                  '(linear) is in metres, log RMSEs in natural-log units.', '']
+                  table2_markdown(rows), '',
+                  *depth_convention_lines(conventions or {}), '']
     if any(row.has_any(TABLE3_KEYS) for row in rows):
         parts += ['## Table 3: semantic segmentation', '',
                   table3_markdown(rows), '',
-                  '- Scores from one confusion matrix over the test set; '
-                  'classes whose score is 0/0 are left out of the means.', '']
+                  f'- {SEGMENTATION_DEFINITIONS}', '']
     if baseline is not None:
         parts += [f'## Multi-task gain Δm over {baseline}', '',
                   gains_markdown(rows, baseline), '',
@@ -244,7 +194,7 @@ def run_report_markdown(metrics: Mapping[str, Any],
                         name: str = 'this run') -> str:
     """report.md of one run: Table 2, Table 3 and per-class IoU."""
     text = comparison_markdown(rows_from_metrics(name, metrics),
-                               depth_conventions(metrics),
+                               run_depth_conventions(name, metrics),
                                title=f'Evaluation of {name}')
     per_class = per_class_iou_markdown(metrics)
     if per_class is not None:
@@ -274,10 +224,12 @@ def write_run_report(out_dir: str, metrics: Mapping[str, Any],
     paths = dict(json=osp.join(out_dir, METRICS_FILE),
                  markdown=osp.join(out_dir, 'report.md'),
                  csv=osp.join(out_dir, 'report.csv'))
-    write_metrics_json(paths['json'], metrics)
+    # report.md and report.csv first: metrics.json, written last, marks a
+    # finished test
     atomic_write_text(paths['markdown'], run_report_markdown(metrics, name))
     atomic_write_text(paths['csv'], rows_csv(rows_from_metrics(name,
                                                                metrics)))
+    write_metrics_json(paths['json'], metrics)
     return paths
 
 
@@ -299,15 +251,13 @@ def compare_runs(runs: Mapping[str, Mapping[str, Any]],
         ``(markdown, csv)`` texts.
     """
     rows: list[ResultRow] = []
-    conventions = []
+    conventions: dict[str, Mapping[str, Any]] = {}
     for name, metrics in runs.items():
         rows += rows_from_metrics(name, metrics, data)
-        conventions += [f'{name}, {sentence}'
-                        for sentence in depth_conventions(metrics)]
+        conventions.update(run_depth_conventions(name, metrics))
     if paper:
         rows += paper_rows()
     gains = None if baseline is None else gains_over(rows, baseline)
     markdown = comparison_markdown(rows, conventions, baseline,
                                    title='Comparison of runs')
     return markdown, rows_csv(rows, gains)
-

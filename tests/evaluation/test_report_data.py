@@ -3,10 +3,10 @@ import csv
 
 import pytest
 
+from jointdepthseg.evaluation.metrics_file import read_metrics_json
 from jointdepthseg.evaluation.reports import (PAPER_DATA, compare_runs,
-                                              read_metrics_json,
                                               write_run_report)
-from tests.evaluation.test_reports import markdown_tables
+from tests.helpers.markdown import markdown_tables
 
 
 def run(miou, data=None):

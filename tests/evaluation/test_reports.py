@@ -8,9 +8,9 @@ import pytest
 from jointdepthseg.evaluation.multitask_gain import multitask_gain
 from jointdepthseg.evaluation.paper_results import (TABLE2_QUOTED,
                                                     TABLE3_QUOTED)
-from jointdepthseg.evaluation.reports import (compare_runs,
-                                              read_metrics_json,
-                                              write_run_report)
+from jointdepthseg.evaluation.metrics_file import read_metrics_json
+from jointdepthseg.evaluation.reports import compare_runs, write_run_report
+from tests.helpers.markdown import markdown_tables
 
 DEPTH = dict(delta1=0.5712, delta2=0.8561, delta3=0.9573, abs_rel=0.2003,
              sq_rel=0.3011, rmse=0.8164, rmse_log=0.3141, rmse_log_si=0.0612)
@@ -31,19 +31,6 @@ def run_metrics(miou=39.21, unary_miou=36.52):
                     'unary/per_class_iou': {'wall': 65.5, 'sofa': 1.25},
                     'unary/per_class_acc': {'wall': 75.0, 'sofa': 2.0}})
     return metrics
-
-
-def markdown_tables(text):
-    """{heading: list of rows (list of cells)} of every table in ``text``."""
-    tables, heading = {}, None
-    for line in text.splitlines():
-        if line.startswith('#'):
-            heading = line.lstrip('# ').strip()
-        elif line.startswith('|'):
-            cells = [cell.strip() for cell in line.strip('|').split('|')]
-            if not all(set(cell) <= set(':-') for cell in cells):
-                tables.setdefault(heading, []).append(cells)
-    return tables
 
 
 def test_run_report_files_parse_back(tmp_path):
@@ -120,14 +107,36 @@ def test_comparison_with_paper_and_gain():
         TABLE2_QUOTED[1]['values']['delta1']
 
 
-def test_unknown_baseline_and_missing_file(tmp_path):
+def test_unknown_baseline():
     with pytest.raises(KeyError, match='Nope'):
         compare_runs({'a': {'sem/mIoU': 1.0}}, baseline='Nope')
-    with pytest.raises(FileNotFoundError, match='metrics.json'):
-        read_metrics_json(str(tmp_path / 'metrics.json'))
-    (tmp_path / 'bad.json').write_text('[1, 2]')
-    with pytest.raises(ValueError, match='JSON object'):
-        read_metrics_json(str(tmp_path / 'bad.json'))
+
+
+def test_depth_conventions_stated_once_for_all_runs():
+    """Three runs on one test set: the definitions and the settings appear
+    once each under Table 2, not once per run."""
+    runs = {name: run_metrics() for name in ('A', 'B', 'C')}
+    markdown, _ = compare_runs(runs)
+    notes = [line for line in markdown.splitlines() if line.startswith('- ')]
+    assert sum('rmse_log_si = sqrt' in line for line in notes) == 1
+    settings = [line for line in notes if 'averaged per image' in line]
+    assert settings == ['- Every row computed here: averaged per image over '
+                        '654 images (123456 valid pixels; 0 images without '
+                        'valid depth left out), 0.001 m < d* < 10.0 m, no '
+                        'crop.']
+
+
+def test_depth_conventions_name_the_runs_only_where_they_differ():
+    cropped = run_metrics()
+    cropped['depth/conventions'] = dict(cropped['depth/conventions'],
+                                        eigen_crop=True, average='pixel')
+    markdown, _ = compare_runs({'A': run_metrics(), 'B': run_metrics(),
+                                'C': cropped})
+    notes = [line for line in markdown.splitlines() if line.startswith('- ')]
+    assert '- A, B: averaged per image over 654 images' in '\n'.join(notes)
+    assert ('- C: pooled over all pixels over 654 images (123456 valid '
+            'pixels; 0 images without valid depth left out), 0.001 m < d* < '
+            '10.0 m, inside the Eigen crop [45:471, 41:601].') in notes
 
 
 def test_multitask_gain_signs():

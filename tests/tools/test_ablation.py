@@ -1,7 +1,8 @@
 """tools/ablation.py on fake seed folders: aggregation, reuse, errors.
 
 No training: the seeds' summary.json files are written by hand, and where
-the tool would run the demo, a fake subprocess writes the summary instead.
+the tool would run the demo's pipeline, a fake ``run_demo`` writes the
+summary instead (tests/tools/test_demo.py runs the real one).
 """
 import importlib.util
 import json
@@ -12,7 +13,9 @@ import sys
 
 import pytest
 
-from tests.evaluation.test_ablation_stats import fake_summary
+import tools.experiments.demo_pipeline as demo_pipeline
+from tests.helpers.demo_summaries import fake_summary
+from tools.experiments.stage_runner import StageFailed
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'ablation.py')
@@ -78,6 +81,8 @@ def test_bad_seed_folders_are_one_line_errors(tmp_path, setup, argv,
     (['--demo-args', '--seed', '3'], '--demo-args must not set --seed'),
     (['--demo-args', '--out=x'], '--demo-args must not set --out=x'),
     (['--variant', 'nyu'], "invalid choice: 'nyu'"),
+    (['--demo-args', '--iters-scale', '0'], '--iters-scale must be > 0'),
+    (['--demo-args', '--no-such-option'], 'unrecognized arguments'),
 ])
 def test_argument_errors(tmp_path, capsys, argv, message):
     with pytest.raises(SystemExit):
@@ -85,42 +90,39 @@ def test_argument_errors(tmp_path, capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
-def test_runs_the_demo_for_missing_seeds_only(tmp_path, monkeypatch):
-    tool = load_tool()
+def test_runs_the_demo_in_process_for_missing_seeds_only(tmp_path,
+                                                         monkeypatch):
     write_seed(tmp_path, 0)
     calls = []
 
-    def fake_demo(command, cwd):
-        calls.append(command)
-        out = command[command.index('--out') + 1]
-        seed = int(command[command.index('--seed') + 1])
-        os.makedirs(out, exist_ok=True)
-        with open(osp.join(out, 'summary.json'), 'w') as file:
-            json.dump(fake_summary(seed), file)
-        return subprocess.CompletedProcess(command, 0)
+    def fake_demo(args):
+        calls.append(args)
+        return fake_summary(args.seed)
 
-    monkeypatch.setattr(tool.subprocess, 'run', fake_demo)
-    result = tool.main(['--variant', 'depth-cue', '--seeds', '0', '1',
-                        '--out', str(tmp_path), '--demo-args', '--show-num',
-                        '0'])
+    monkeypatch.setattr(demo_pipeline, 'run_demo', fake_demo)
+    result = load_tool().main(['--variant', 'depth-cue', '--seeds', '0',
+                               '1', '--out', str(tmp_path), '--demo-args',
+                               '--show-num', '0'])
     assert len(calls) == 1  # seed 0 reused
+    args = calls[0]
     seed_dir = str(tmp_path / 'seed_1')
-    assert calls[0][1:] == [
-        osp.join(ROOT, 'tools', 'demo.py'), '--variant', 'depth-cue',
-        '--seed', '1', '--out', seed_dir, '--data-root',
-        osp.join(seed_dir, 'data'), '--rgbd', '--show-num', '0']
+    assert (args.variant, args.seed, args.out, args.data_root, args.rgbd,
+            args.show_num) == ('depth-cue', 1, seed_dir,
+                               osp.join(seed_dir, 'data'), True, 0)
     assert result['seeds'] == [0, 1]
 
 
-def test_failed_demo_says_how_to_resume(tmp_path, monkeypatch):
-    tool = load_tool()
-    monkeypatch.setattr(tool.subprocess, 'run',
-                        lambda command, cwd: subprocess.CompletedProcess(
-                            command, 3))
+def test_failed_stage_says_how_to_resume(tmp_path, monkeypatch):
+    def failing(args):
+        raise StageFailed('stage2_joint', 'training', 'ValueError: x',
+                          '/w/x.log')
+
+    monkeypatch.setattr(demo_pipeline, 'run_demo', failing)
     with pytest.raises(SystemExit) as exit_info:
-        tool.main(['--seeds', '4', '--out', str(tmp_path)])
+        load_tool().main(['--seeds', '4', '--out', str(tmp_path)])
     assert str(exit_info.value.code) == (
-        'error: seed 4 (1/1): tools/demo.py failed (exit 3); rerun to resume')
+        'error: stage stage2_joint failed while training: ValueError: x '
+        '(log: /w/x.log); rerun to resume')
 
 
 def test_default_out_is_per_variant():
@@ -129,11 +131,12 @@ def test_default_out_is_per_variant():
     assert args.seeds == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_command_line_runs_without_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, TOOL, '--out', str(tmp_path), '--seeds', '0',
          '--summaries-only'], capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=ROOT))
+        env=dict(os.environ, PYTHONPATH=''))
     assert result.returncode == 1
     assert result.stderr.strip().startswith('error: seed 0 (1/1): no '
                                             'summary.json')

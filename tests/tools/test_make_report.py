@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from jointdepthseg.evaluation.reports import write_metrics_json
+from jointdepthseg.evaluation.metrics_file import write_metrics_json
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'make_report.py')
