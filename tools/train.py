@@ -58,9 +58,28 @@ def build_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def check_load_from(cfg: Config, config_path: str) -> None:
+    """Exit with one line if the checkpoint the config starts from is a
+    local file that does not exist.
+
+    The synthetic and NYU stage configs name their parent stage's final
+    checkpoint in the work dir that training the parent by hand uses (e.g.
+    configs/synthetic/stage2_joint.py: stage 1's iter_600.pth); without it
+    mmengine would fail only after building everything, with a traceback.
+    """
+    load_from = cfg.get('load_from')
+    if load_from and '://' not in load_from and not osp.isfile(load_from):
+        raise SystemExit(f'error: load_from {load_from} not found: '
+                         f'{config_path} starts from that checkpoint; train '
+                         'the stage that writes it first, or pass '
+                         '--cfg-options load_from=PATH (load_from=None: '
+                         'from scratch)')
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = build_config(args)
+    check_load_from(cfg, args.config)
     # importing jointdepthseg registers its components (and the runner)
     import jointdepthseg  # noqa: F401
     from mmengine.runner import Runner

@@ -23,5 +23,8 @@ param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0,
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)
 default_hooks = dict(logger=dict(interval=20),
                      checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
+# Trained by hand (tools/train.py), the stage starts from stage 1's final
+# checkpoint in its default work_dir; tools/demo.py sets load_from from its
+# stage table instead (tools/experiments/stages.py).
 load_from = 'work_dirs/synthetic/stage1_sem/iter_600.pth'
 work_dir = 'work_dirs/synthetic/stage2_joint'
