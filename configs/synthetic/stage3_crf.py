@@ -9,10 +9,10 @@ _base_ = [
 ]
 branch_channels = [8, 16, 16, 16, 128]  # Table 1 widths x 1/8
 # DenseCRF's constructor defaults are Sec. 4.1's starting values (w = 7, 4,
-# 3 and the kernel widths); only what departs from them is set here. The spatial widths are in pixels and these images are a
-# quarter of NYU's 480x640 in each direction, so theta_alpha (160) and
-# theta_gamma (50) shrink by 4; theta_tau (3) would become 0.75 and is kept
-# at 1 pixel.
+# 3 and the kernel widths); only what departs from them is set here. The
+# spatial widths are in pixels and these images are a quarter of NYU's
+# 480x640 in each direction, so theta_alpha (160) and theta_gamma (50)
+# shrink by 4; theta_tau (3) would become 0.75 and is kept at 1 pixel.
 crf = dict(type='DenseCRF', num_classes=40, theta_alpha=160. / 4,
            theta_gamma=50. / 4, theta_tau=1.)
 model = dict(

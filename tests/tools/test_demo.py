@@ -1,10 +1,10 @@
 """tools/demo.py: its options, and the whole pipeline in one process.
 
-The slow test runs the demo (through tools/ablation.py, one seed, at
-``--iters-scale 0.02 --num-train 8 --num-test 4``) and checks its outputs,
-that a second run trains nothing, and that a failing stage is one line
-naming it and its log. The plumbing without training is tested in
-tests/tools/experiments/.
+The slow test runs the demo at ``--iters-scale 0.02 --num-train 8
+--num-test 4`` into a seed folder of tools/ablation.py and checks its
+outputs, the ablation's aggregation of it, that a second run trains
+nothing, and that a failing stage is one line naming it and its log. The
+plumbing without training is tested in tests/tools/experiments/.
 """
 import importlib.util
 import json
@@ -69,22 +69,19 @@ def stage_trainings(monkeypatch):
 
 @pytest.mark.slow
 def test_whole_pipeline_in_one_process(tmp_path, monkeypatch, capsys):
-    ablation = load_tool('ablation')
-    result = ablation.main(['--seeds', '0', '--out', str(tmp_path),
-                            '--demo-args', *SMOKE])
-    out = tmp_path / 'seed_0'
+    out = tmp_path / 'seed_0'  # a seed folder of tools/ablation.py
+    argv = ['--seed', '0', '--out', str(out), '--data-root',
+            str(out / 'data'), *SMOKE]
+    demo = load_tool('demo')
+    summary = demo.main(argv)
     stages = ['stage1_sem', 'stage2_sem_control', 'stage2_joint',
-              'stage3_crf_nodepth', 'stage3_crf', 'stage3_crf_rgbd']
-    # the ablation's aggregation, in-process: one seed, every row
-    saved = json.loads((tmp_path / 'ablation.json').read_text())
-    assert saved == json.loads(json.dumps(result)) and saved['seeds'] == [0]
-    summary = json.loads((out / 'summary.json').read_text())
+              'stage3_crf_nodepth', 'stage3_crf']
     assert list(summary['miou']) == stages
-    assert saved['rows'][0]['mean'] == summary['miou']['stage1_sem']
-    assert (tmp_path / 'ablation.md').is_file()
+    assert json.loads((out / 'summary.json').read_text()) == summary
     report = (out / 'report.md').read_text()
-    for row in ('Unary-Sem', 'Unary-Sem+Depth', 'Sem-CRF+', 'RGB-D Sem-CRF+'):
+    for row in ('Unary-Sem', 'Unary-Sem+Depth', 'Sem-CRF', 'Sem-CRF+'):
         assert f'| {row} |' in report
+    assert 'RGB-D' not in report  # only with --rgbd
     assert (out / 'report.csv').is_file()
     assert (out / 'figures' / 'fig4_crf_weights.png').is_file()
     assert len(list((out / 'figures' / 'stage2_joint' / 'fig2').glob(
@@ -94,7 +91,7 @@ def test_whole_pipeline_in_one_process(tmp_path, monkeypatch, capsys):
         metrics = json.loads((out / 'results' / name / 'metrics.json'
                               ).read_text())
         assert metrics['data_root'] == str(out / 'data')
-    # --iters-scale scaled the whole schedule of every stage
+    # --iters-scale scaled the whole schedule; load_from is the parent's
     cfg = Config.fromfile(str(out / 'work' / 'stage3_crf' / 'stage3_crf.py'))
     assert cfg.train_cfg.max_iters == 2 and cfg.param_scheduler[0].end == 2
     assert cfg.load_from == str(out / 'work' / 'stage2_joint' / 'iter_6.pth')
@@ -104,10 +101,14 @@ def test_whole_pipeline_in_one_process(tmp_path, monkeypatch, capsys):
     assert 'stage2_joint: trained and tested in ' in printed
     assert multiprocessing.active_children() == []  # no workers left
 
+    # the ablation aggregates the seed's summary in this process
+    result = load_tool('ablation').main(['--seeds', '0', '--out',
+                                         str(tmp_path), '--summaries-only'])
+    assert result['seeds'] == [0]
+    assert result['rows'][0]['mean'] == summary['miou']['stage1_sem']
+    assert (tmp_path / 'ablation.md').is_file()
+
     # a second run reuses every stage: no Runner is built
-    demo = load_tool('demo')
-    argv = ['--seed', '0', '--out', str(out), '--data-root',
-            str(out / 'data'), '--rgbd', *SMOKE]
     built = stage_trainings(monkeypatch)
     assert demo.main(argv) == summary
     assert built == []
