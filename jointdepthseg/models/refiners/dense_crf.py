@@ -3,7 +3,9 @@
 The registered module is a thin shell: it checks its inputs, turns the image
 and the estimated depth into the scaled kernel features of Eq. 7
 (``crf_kernels.py``), builds one permutohedral lattice per kernel
-(``lattice_filter.py``) and runs mean-field inference (``mean_field.py``).
+(``lattice_filter.py``, fused by ``lattice_mean_field.py``) and runs
+mean-field inference (``mean_field.py``).  What it keeps between calls is
+one :class:`~.crf_cache.CRFCache` (``self.cache``).
 Learned: the C x C weight matrices ``w(1..3)`` of the kernels and the C x C
 compatibility ``mu``, parametrised as ``kernel_weights.py`` explains (``mu``
 carries each class pair's strength, the ``w`` how it is shared between the
@@ -18,23 +20,19 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
+from .crf_cache import CRFCache
 from .crf_kernels import (appearance_features, depth_features,
                           smoothness_features)
-from .exact_filter import ExactGaussianFilter
+from .exact_filter import ExactGaussianFilter, ExactMeanFieldPlan
 from .kernel_normalization import canonical_normalization
 from .kernel_weights import (initial_weight_logits,
                              kernel_weights_from_logits,
                              logits_from_kernel_weights)
 from .lattice_filter import LatticeGaussianFilter
-from .lattice_message_passing import LatticeMessagePassing
-from .mean_field import (ExactMessagePassing, compatibility_matrices,
-                         mean_field)
+from .lattice_mean_field import LatticeMeanFieldPlan
+from .mean_field import compatibility_matrices, mean_field
 
 FILTER_MODES = ('lattice', 'exact')
-# Lattices of the position-only kernel kept per (batch, size, device, dtype):
-# they depend on nothing else, so CRF-RNN likewise builds its spatial lattice
-# once per input size.
-POSITION_CACHE_SIZE = 4
 
 
 @MODELS.register_module()
@@ -104,9 +102,8 @@ class DenseCRF(BaseModule):
         self.learnable = bool(learnable)
         self.filter_mode = filter_mode
         self.kernels = [name for name, w in weights.items() if w is not None]
-        self._position_filters: dict = {}
-        # Inference buffers reused between calls (see run_in_buffers).
-        self._workspace: dict = {}
+        # Smoothness lattices and inference buffers (crf_cache.py).
+        self.cache = CRFCache()
         classes = self.num_classes
         initial = [float(weights[name]) for name in self.kernels]
         try:
@@ -227,24 +224,19 @@ class DenseCRF(BaseModule):
         return features
 
     def clear_cache(self) -> None:
-        """Free the cached smoothness lattices and the inference buffers."""
-        self._position_filters.clear()
-        self._workspace.clear()
+        """Free the cached smoothness lattices and inference buffers."""
+        self.cache.clear()
 
-    def _lattice_filter(self, name: str,
-                        features: Tensor) -> LatticeGaussianFilter:
-        """Lattice filter of one kernel; the smoothness kernel's is cached."""
+    def _lattice_filter(self, name: str, features: Tensor,
+                        size: tuple) -> LatticeGaussianFilter:
+        """Lattice filter of one kernel; the smoothness kernel's is cached
+        per (B, H, W, theta_tau, normalize, dtype, device)."""
         if name != 'smooth':
             return LatticeGaussianFilter(features, self.normalize)
-        key = (tuple(features.shape), features.dtype, str(features.device),
-               self.thetas['theta_tau'], self.normalize)
-        filt = self._position_filters.get(key)
-        if filt is None:
-            filt = LatticeGaussianFilter(features, self.normalize)
-            if len(self._position_filters) >= POSITION_CACHE_SIZE:
-                self._position_filters.pop(next(iter(self._position_filters)))
-            self._position_filters[key] = filt
-        return filt
+        key = (features.shape[0], *size, self.thetas['theta_tau'],
+               self.normalize, features.dtype, str(features.device))
+        return self.cache.lattice(
+            key, lambda: LatticeGaussianFilter(features, self.normalize))
 
     def forward(self, unary_logits: Tensor, image: Tensor,
                 depth: Tensor | None = None) -> Tensor:
@@ -280,22 +272,16 @@ class DenseCRF(BaseModule):
             return unary_logits
         unary = unary_logits.to(dtype)
         if self.filter_mode == 'lattice':
-            filters = [self._lattice_filter(name, f) for name, f in features]
-            pairwise = LatticeMessagePassing(filters)
+            plan = LatticeMeanFieldPlan(
+                [self._lattice_filter(name, f, (height, width))
+                 for name, f in features], num)
         else:
-            pairwise = ExactMessagePassing(
+            plan = ExactMeanFieldPlan(
                 [ExactGaussianFilter(f, self.normalize) for _, f in features])
         weights = self.kernel_weights()
         compat = compatibility_matrices(
             self.compatibility.to(dtype),
             [weights[name].to(dtype) for name, _ in features])
-        tracking = torch.is_grad_enabled() and (
-            unary.requires_grad or any(c.requires_grad for c in compat))
-        if isinstance(pairwise, LatticeMessagePassing) and not tracking:
-            out = pairwise.run_in_buffers(unary, compat, self.num_iters,
-                                          self._workspace)
-            return out.to(unary_logits.dtype)
-        rows = unary.permute(0, 2, 3, 1).reshape(-1, classes)
-        out = mean_field(rows, pairwise, compat, self.num_iters)
-        out = out.view(num, height, width, classes).permute(0, 3, 1, 2)
-        return out.contiguous().to(unary_logits.dtype)
+        out = mean_field(plan, unary.reshape(num, classes, height * width),
+                         compat, self.num_iters, self.cache)
+        return out.view(num, classes, height, width).to(unary_logits.dtype)

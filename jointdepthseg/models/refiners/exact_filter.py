@@ -2,8 +2,10 @@
 
 Forms every pairwise kernel value ``exp(-|f_i - f_j|^2 / 2)`` explicitly, so
 it is only meant for tiny images (a 48x64 image already needs a 3072x3072
-matrix per image).  ``DenseCRF(filter_mode='exact')`` uses it; the default is
-the permutohedral lattice.
+matrix per image).  :class:`ExactGaussianFilter` is one kernel's message and
+:class:`ExactMeanFieldPlan` the mean field's filtering built from them, which
+``DenseCRF(filter_mode='exact')`` uses; the default is the permutohedral
+lattice.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import torch
 from torch import Tensor
 
 from .kernel_normalization import canonical_normalization
+from .mean_field import softmax_backward
 
 # Refuse kernel matrices larger than this many entries per image.
 MAX_EXACT_ENTRIES = 64 * 1024 * 1024
@@ -71,3 +74,53 @@ class ExactGaussianFilter:
         """Message for ``values`` (B * N, C); returns (B * N, C)."""
         per_image = values.reshape(self.num_images, self.num_points, -1)
         return (self.kernel.to(values.dtype) @ per_image).reshape(values.shape)
+
+    def transpose(self, values: Tensor) -> Tensor:
+        """Transposed message ``K^T v`` for ``values`` (B * N, C)."""
+        per_image = values.reshape(self.num_images, self.num_points, -1)
+        kernel = self.kernel.to(values.dtype).transpose(1, 2)
+        return (kernel @ per_image).reshape(values.shape)
+
+
+class ExactMeanFieldPlan:
+    """The mean field's filtering with explicit kernel matrices
+    (:class:`~.mean_field.MeanFieldPlan`); tiny inputs and tests only.
+
+    Args:
+        filters (list[ExactGaussianFilter]): one per kernel, same points.
+    """
+
+    def __init__(self, filters: list) -> None:
+        self.filters = filters
+        self.num_points = filters[0].num_images * filters[0].num_points
+
+    def prepare(self, compat: list, track: bool, unary: Tensor,
+                workspace) -> tuple:
+        rows = unary.transpose(1, 2).reshape(self.num_points, -1)
+        return compat, rows
+
+    def initial(self, state: tuple, q: Tensor) -> None:
+        torch.softmax(state[1], 1, out=q)
+
+    def update(self, q: Tensor, state: tuple, target: Tensor,
+               softmax: bool) -> None:
+        compat, unary = state
+        out = unary.clone()
+        for filt, mat in zip(self.filters, compat):
+            out -= filt(q) @ mat.t()
+        if softmax:
+            torch.softmax(out, 1, out=target)
+        else:
+            num, classes, per_image = target.shape
+            target.copy_(out.view(num, per_image, classes).transpose(1, 2))
+
+    def adjoint(self, grad: Tensor, q: Tensor, saved, state: tuple,
+                grad_compat: list, target: Tensor,
+                grad_unary: Tensor) -> None:
+        grad_q = torch.zeros_like(q)
+        for filt, mat, grad_mat in zip(self.filters, state[0], grad_compat):
+            grad_mat -= grad.t() @ filt(q)
+            grad_q -= filt.transpose(grad @ mat)
+        softmax_backward(grad_q, q, target)
+        num, classes, per_image = grad_unary.shape
+        grad_unary += target.view(num, per_image, classes).transpose(1, 2)

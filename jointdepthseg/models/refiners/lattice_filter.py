@@ -17,19 +17,17 @@ output scales ``r``, ``s`` and a self term ``t`` around the lattice operator
   normalised modes cancel that loss, the unnormalised one needs this
   calibration.
 
-``s`` is folded into the slice weights and ``r`` into the splat weights
-(and, for the transpose used by the backward pass, the other way round).
+``r`` is folded into the splat weights and ``s`` into the slice weights; the
+transposed message ``diag(r) W^T diag(s) v + t v`` (backward passes) uses
+the splat with ``s`` and the slice with ``r``.
 """
 from __future__ import annotations
-
-from functools import cached_property
 
 import torch
 from torch import Tensor
 
 from .kernel_normalization import canonical_normalization
-from .permutohedral import PermutohedralLattice, build_permutohedral_lattice
-from .sparse_rows import sparse_matmul
+from .permutohedral import build_permutohedral_lattice
 
 # Probe points per image for the kernel-mass calibration of normalize='none'.
 NUM_MASS_PROBES = 128
@@ -75,25 +73,13 @@ def lattice_mass_scale(features: Tensor, lattice_ones: Tensor,
     return approx / exact
 
 
-class LatticeBlur(torch.autograd.Function):
-    """Blur along every lattice axis; backward blurs in reverse axis order."""
-
-    @staticmethod
-    def forward(ctx, hidden: Tensor, lattice: PermutohedralLattice) -> Tensor:
-        ctx.lattice = lattice
-        return lattice.blur(hidden.contiguous())
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad: Tensor):
-        return ctx.lattice.blur(grad.contiguous(), transpose=True), None
-
-
-def lattice_blur(hidden: Tensor, lattice: PermutohedralLattice) -> Tensor:
-    """Differentiable :meth:`PermutohedralLattice.blur`."""
-    if torch.is_grad_enabled() and hidden.requires_grad:
-        return LatticeBlur.apply(hidden, lattice)
-    return lattice.blur(hidden.contiguous())
+def _scale_per_point(weights: Tensor, scale: Tensor | None,
+                     entries: int) -> Tensor:
+    """Weights of a matrix with ``entries`` non-zeros per row, row ``i``
+    times ``scale[i]``."""
+    if scale is None:
+        return weights
+    return (weights.view(-1, entries) * scale[:, None]).view(-1)
 
 
 class LatticeGaussianFilter:
@@ -108,12 +94,14 @@ class LatticeGaussianFilter:
 
     Attributes:
         lattice (PermutohedralLattice): its splat / blur / slice matrices.
-        slice_weights (Tensor): (B*N*(d+1),) slice non-zeros times ``s``.
-        splat_weights (Tensor): splat non-zeros times ``s`` of their point
-            (the transpose of the scaled slice).
-        out_scale (Tensor): (B*N,) ``s``.
         in_scale (Tensor | None): (B*N,) ``r``, None where it is 1.
+        out_scale (Tensor): (B*N,) ``s``.
         self_term (float): ``t``, 0 or -1.
+        splat_weights (Tensor): splat non-zeros times ``r`` of their point.
+        slice_weights (Tensor): (B*N*(d+1),) slice non-zeros times ``s``.
+        message_of_ones (Tensor): (B*N,) the message of a constant 1,
+            ``s * W r + t`` (the per-pixel constant of a Potts
+            compatibility, ``mean_field.py``).
     """
 
     def __init__(self, features: Tensor, normalize) -> None:
@@ -122,71 +110,71 @@ class LatticeGaussianFilter:
         with torch.no_grad():
             features = features.detach()
             lattice = build_permutohedral_lattice(features)
-            points = lattice.num_points
-            ones = features.new_ones(points, 1)
+            ones = features.new_ones(lattice.num_points, 1)
             total = lattice.apply(ones)[:, 0]
             if normalize == 'row':
                 out_scale = 1.0 / total
+                message_of_ones = torch.ones_like(total)
             elif normalize == 'symmetric':
                 out_scale = in_scale = total.rsqrt()
+                message_of_ones = out_scale * lattice.apply(
+                    in_scale[:, None])[:, 0]
             else:
                 scale = lattice_mass_scale(features, total)
                 out_scale = (1.0 / scale).repeat_interleave(features.shape[1])
-            entries = lattice.dim + 1
-            self.slice_weights = (lattice.slice.weights.view(points, entries)
-                                  * out_scale[:, None]).view(-1)
-        self.out_scale = out_scale
-        self.in_scale = in_scale
+                message_of_ones = out_scale * total - 1.0
         self.lattice = lattice
+        self.in_scale = in_scale
+        self.out_scale = out_scale
         self.self_term = -1.0 if normalize == 'none' else 0.0
+        self.message_of_ones = message_of_ones
+        entries = lattice.dim + 1
+        self.splat_weights = self._splat_times(in_scale)
+        self.slice_weights = _scale_per_point(lattice.slice.weights,
+                                              out_scale, entries)
+        self._transposed_weights = None
+
+    @property
+    def num_points(self) -> int:
+        return self.lattice.num_points
 
     @property
     def num_vertices(self) -> int:
         return self.lattice.num_vertices
 
-    @cached_property
-    def splat_weights(self) -> Tensor:
-        """Splat non-zeros times ``s`` of their point: the transpose of the
-        scaled slice, needed by backward passes only."""
+    def _splat_times(self, scale: Tensor | None) -> Tensor:
         splat = self.lattice.splat
-        return splat.weights * self.out_scale[splat.columns.long()]
+        if scale is None:
+            return splat.weights
+        return splat.weights * scale.index_select(0, splat.columns)
 
-    @cached_property
-    def splat_in_weights(self) -> Tensor | None:
-        """Splat non-zeros times ``r`` of their point (None where r = 1)."""
-        if self.in_scale is None:
-            return None
-        splat = self.lattice.splat
-        return splat.weights * self.in_scale[splat.columns.long()]
+    def prepare_transpose(self) -> tuple[Tensor, Tensor]:
+        """Splat and slice weights of the transposed message (splat times
+        ``s``, slice times ``r``), and the transposed blur; built once.
 
-    @cached_property
-    def slice_in_weights(self) -> Tensor | None:
-        """Slice non-zeros times ``r`` of their point: the transpose of the
-        scaled splat, for backward passes (None where r = 1)."""
-        if self.in_scale is None:
-            return None
+        Returns:
+            tuple: ``(splat weights, slice weights)``.
+        """
+        if self._transposed_weights is None:
+            self.lattice.prepare_transpose()
+            self._transposed_weights = (
+                self._splat_times(self.out_scale),
+                _scale_per_point(self.lattice.slice.weights, self.in_scale,
+                                 self.lattice.dim + 1))
+        return self._transposed_weights
+
+    def __call__(self, values: Tensor, transpose: bool = False) -> Tensor:
+        """Message ``diag(s) W diag(r) v + t v`` of ``values`` (B * N, C),
+        or its transpose ``diag(r) W^T diag(s) v + t v``; no autograd."""
         lat = self.lattice
-        points, entries = lat.num_points, lat.dim + 1
-        return (lat.slice.weights.view(points, entries)
-                * self.in_scale[:, None]).view(-1)
-
-    def splat(self, values: Tensor) -> Tensor:
-        """(P, C) point values, times ``r``, to (M, C) lattice values
-        (differentiable)."""
-        lat = self.lattice
-        return sparse_matmul(values, lat.splat, lat.slice,
-                             self.splat_in_weights, self.slice_in_weights)
-
-    def slice(self, hidden: Tensor) -> Tensor:
-        """(M, C) blurred lattice values to the scaled (P, C) message."""
-        lat = self.lattice
-        return sparse_matmul(hidden, lat.slice, lat.splat,
-                             self.slice_weights, self.splat_weights)
-
-    def __call__(self, values: Tensor) -> Tensor:
-        """Message for ``values`` (B * N, C); returns (B * N, C)."""
-        hidden = lattice_blur(self.splat(values), self.lattice)
-        message = self.slice(hidden)
+        if transpose:
+            splat_weights, slice_weights = self.prepare_transpose()
+        else:
+            splat_weights, slice_weights = self.splat_weights, \
+                self.slice_weights
+        values = values.contiguous()
+        hidden = lat.blur(lat.splat.matmul(values, splat_weights), transpose)
+        message = lat.slice.matmul(hidden, slice_weights)
         if self.self_term:
-            message = message + self.self_term * values
+            message += self.self_term * values
         return message

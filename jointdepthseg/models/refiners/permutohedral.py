@@ -9,145 +9,24 @@ for features ``f`` already divided by their kernel widths (theta).  Points
 are lifted onto the hyperplane ``x_0 + ... + x_d = 0``, splatted with
 barycentric weights onto the ``d + 1`` vertices of their enclosing lattice
 simplex, blurred with ``[1/2, 1, 1/2]`` along each of the ``d + 1`` lattice
-axes, and sliced back with the same weights.  Each stage is a fixed sparse
-matrix (:class:`SparseRows`), built once per image and kernel and reused by
-every mean-field iteration.
-
-The construction is vectorised (no hash table): integer vertex coordinates are
-packed into one int64 key per vertex, deduplicated with one sort, and blur
-neighbours are found with ``searchsorted`` on the sorted keys.  It runs
-unchanged on CPU and CUDA tensors.
+axes, and sliced back with the same weights (``lattice_geometry.py``).  Each
+stage is a fixed sparse matrix (:class:`SparseRows`), built once per image
+and kernel (``lattice_build.py``, vectorised, no hash table, CPU and CUDA)
+and reused by every mean-field iteration.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 from .blur_groups import group_axes, grouped_blur_matrix
+from .lattice_build import (blur_neighbours, remainder_vertices, splat_rows,
+                            unique_simplices, vertex_numbering)
+from .lattice_geometry import (KeyPacking, elevation_matrix,
+                               enclosing_simplex, vertex_corrections)
 from .sparse_rows import SparseRows, index_dtype_for
-
-
-def elevation_matrix(dim: int, dtype: torch.dtype,
-                     device: torch.device) -> Tensor:
-    """Linear map from features to the lattice's hyperplane.
-
-    Column ``k`` of the unscaled basis is ``(1, ..., 1, -(k+1), 0, ...)``
-    (``k+1`` ones) over its norm ``sqrt((k+1)(k+2))``, so the map is an
-    isometry onto ``sum x = 0`` times ``sqrt(2/3) (d + 1)``, the scale at which
-    splat, blur and slice together approximate a unit-variance Gaussian.
-
-    Returns:
-        Tensor: (d, d + 1); ``elevated = features @ matrix``.
-    """
-    mat = torch.zeros(dim, dim + 1, dtype=torch.float64)
-    for k in range(dim):
-        mat[k, :k + 1] = 1.0
-        mat[k, k + 1] = -(k + 1.0)
-        mat[k] /= math.sqrt((k + 1.0) * (k + 2.0))
-    mat *= math.sqrt(2.0 / 3.0) * (dim + 1)
-    return mat.to(dtype=dtype, device=device)
-
-
-def enclosing_simplex(elevated: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Find each point's enclosing simplex and barycentric weights.
-
-    Args:
-        elevated (Tensor): (P, d + 1) points on the hyperplane ``sum x = 0``.
-
-    Returns:
-        tuple: ``rem0`` (P, d + 1) int64, the simplex's remainder-0 vertex
-        divided by ``d + 1``; ``rank`` (P, d + 1) int64, each coordinate's
-        place (0 = largest) in the descending order of its offset from that
-        vertex, ties broken by coordinate index; ``bary`` (P, d + 1) float,
-        the weight of vertex ``r`` (``r = 0..d``), summing to 1.
-    """
-    dp1 = elevated.shape[1]
-    dim = dp1 - 1
-    rem0 = torch.round(elevated / dp1)
-    diff = elevated - rem0 * dp1
-    rem0 = rem0.long()
-    # rank_i = #{j: diff_j > diff_i} + #{j < i: diff_j == diff_i}
-    rank = torch.zeros_like(rem0)
-    for i in range(dim):
-        for j in range(i + 1, dp1):
-            below = diff[:, i] < diff[:, j]
-            rank[:, i] += below
-            rank[:, j] += ~below
-    # Bring the remainder-0 point back onto the plane.
-    rank += rem0.sum(1, keepdim=True)
-    wrap = (rank < 0).long() - (rank > dim).long()
-    rank += dp1 * wrap
-    rem0 += wrap
-    diff -= wrap.to(diff.dtype) * dp1
-    diff /= dp1
-    bary = elevated.new_zeros(elevated.shape[0], dp1 + 1)
-    bary.scatter_add_(1, dim - rank, diff)
-    bary.scatter_add_(1, dim - rank + 1, -diff)
-    bary[:, 0] += 1.0 + bary[:, dp1]
-    return rem0, rank, bary[:, :dp1]
-
-
-def _vertex_keys(rem0: Tensor, rank: Tensor, num_images: int) -> tuple:
-    """Pack every simplex vertex into one int64 key.
-
-    Vertex ``r`` of a simplex has coordinates ``(d+1) q_i + r`` with
-    ``q_i = rem0_i - [rank_i > d - r]``.  The key packs
-    ``(image, r, q_0..q_{d-1})`` in mixed radix (image most significant), with
-    a margin of one on each ``q`` so that a blur step never carries into
-    another digit; within one ``(image, r)`` block a step to a neighbour adds
-    a constant, so neighbour queries come out sorted.
-
-    Args:
-        rem0, rank (Tensor): from :func:`enclosing_simplex`, points ordered
-            image by image.
-        num_images (int): images in the batch.
-
-    Returns:
-        tuple: keys (P, d + 1) int64; neighbour offsets (d + 1, d + 1) int64,
-        entry ``[k, r]`` added to a key of remainder ``r`` gives its neighbour
-        one step along lattice axis ``k``; the block size (int), so that
-        ``key // block_size % (d + 1)`` is the remainder.
-    """
-    points, dp1 = rem0.shape
-    dim = dp1 - 1
-    device = rem0.device
-    lo = rem0[:, :dim].amin(0) - 2
-    radix = (rem0[:, :dim].amax(0) + 2 - lo).tolist()
-    strides, total = [], 1
-    for size in radix:
-        strides.append(total)
-        total *= size
-    if total * num_images * dp1 >= 2**62:
-        raise ValueError(
-            'permutohedral.py: lattice key range overflows int64 (the '
-            'features span too many kernel widths); increase the theta '
-            'values')
-    stride_t = torch.tensor(strides + [0], dtype=torch.int64, device=device)
-    base = ((rem0 - torch.cat([lo, lo.new_zeros(1)])) * stride_t).sum(1)
-    # Vertex r subtracts the strides of the coordinates ranked d, ..., d+1-r.
-    by_rank = torch.empty_like(rank).scatter_(1, rank,
-                                              stride_t.expand(points, dp1))
-    correction = torch.zeros_like(rank)
-    torch.cumsum(by_rank.flip(1)[:, :dim], 1, out=correction[:, 1:])
-    image = torch.arange(num_images, device=device).repeat_interleave(
-        points // num_images)
-    rvec = torch.arange(dp1, device=device)
-    keys = (image[:, None] * dp1 + rvec) * total + base[:, None] - correction
-    # One step along axis k: coordinate i moves by +1, except i == k by -d.
-    offsets = torch.zeros(dp1, dp1, dtype=torch.int64)
-    for k in range(dp1):
-        for r in range(dp1):
-            step = 0
-            for i in range(dim):
-                if i == k and r < dim:
-                    step -= strides[i]
-                elif i != k and r == dim:
-                    step += strides[i]
-            offsets[k, r] = step + ((r + 1) % dp1 - r) * total
-    return keys, offsets.to(device), total
 
 
 @dataclass
@@ -161,14 +40,17 @@ class PermutohedralLattice:
 
     Attributes:
         splat (SparseRows): (M, P) points to lattice vertices.
-        slice (SparseRows): (P, M), ``d + 1`` entries per point; the
-            transpose of ``splat``.
-        neighbours (list): per lattice axis, ``(plus, minus)`` (M,) int64
-            vertex indices, -1 where the neighbour does not exist.
+        slice (SparseRows): (P, M), ``d + 1`` entries per point (one per
+            remainder, in order); the transpose of ``splat``.
+        neighbours (list): per lattice axis, ``(plus, minus)`` (M,) vertex
+            indices, -1 where the neighbour does not exist.
         groups (list[tuple]): consecutive axes blurred by one matrix.
         blurs (list[SparseRows]): (M, M) per group, the product of its axes'
             ``[1/2, 1, 1/2]`` blurs (see ``blur_groups.py``).
         dim (int): feature dimension d.
+        transposed_blurs (list[SparseRows] | None): the transposed groups in
+            application order, built by :meth:`prepare_transpose` (backward
+            passes only); a one-axis blur is its own transpose.
     """
 
     splat: SparseRows
@@ -177,8 +59,7 @@ class PermutohedralLattice:
     groups: list
     blurs: list
     dim: int
-    _transposed: list | None = None
-    _scratch: tuple | None = None
+    transposed_blurs: list | None = None
 
     @property
     def num_points(self) -> int:
@@ -188,66 +69,35 @@ class PermutohedralLattice:
     def num_vertices(self) -> int:
         return self.splat.num_rows
 
-    def blur(self, hidden: Tensor, transpose: bool = False,
-             buffers: tuple | None = None) -> Tensor:
-        """Blur lattice values (M, C) along every axis, in order 0..d.
+    def prepare_transpose(self) -> None:
+        """Build the transposed blur groups (once; needed by backward)."""
+        if self.transposed_blurs is not None:
+            return
+        dtype = self.splat.weights.dtype
+        self.transposed_blurs = [
+            blur if len(group) == 1 else grouped_blur_matrix(
+                group[::-1], self.neighbours, dtype)
+            for group, blur in zip(reversed(self.groups),
+                                   reversed(self.blurs))]
 
-        Args:
-            hidden (Tensor): (M, C) lattice values.
-            transpose (bool): apply the transposed operator (axes d..0).
-            buffers (tuple, optional): two (M, C) tensors to alternate between
-                instead of allocating one per group (no autograd).
-
-        Returns:
-            Tensor: (M, C), possibly one of ``buffers``.
-        """
+    def blur(self, hidden: Tensor, transpose: bool = False) -> Tensor:
+        """Blur lattice values (M, C) along every axis, in order 0..d (or
+        the transposed operator, axes d..0)."""
         if transpose:
-            if self._transposed is None:
-                self._transposed = [
-                    grouped_blur_matrix(group[::-1], self.neighbours,
-                                        self.splat.weights.dtype)
-                    for group in reversed(self.groups)]
-            blurs = self._transposed
+            self.prepare_transpose()
+            blurs = self.transposed_blurs
         else:
             blurs = self.blurs
-        if buffers is None and len(blurs) > 1:
-            # Intermediate groups go to scratch kept with the lattice (it is
-            # not saved for autograd); only the last output is fresh.
-            scratch = self._scratch
-            if scratch is None or scratch[0].shape != hidden.shape or \
-                    scratch[0].dtype != hidden.dtype or \
-                    scratch[0].device != hidden.device:
-                scratch = (torch.empty_like(hidden), torch.empty_like(hidden))
-                self._scratch = scratch
-            for step, blur in enumerate(blurs[:-1]):
-                hidden = blur.matmul(hidden, out=scratch[step % 2])
-            return blurs[-1].matmul(hidden)
-        for step, blur in enumerate(blurs):
-            out = None if buffers is None else buffers[step % 2]
-            hidden = blur.matmul(hidden, out=out)
+        for blur in blurs:
+            hidden = blur.matmul(hidden)
         return hidden
 
-    def apply(self, values: Tensor) -> Tensor:
-        """``slice @ blur @ splat @ values`` for values (P, C)."""
-        return self.slice.matmul(self.blur(self.splat.matmul(values)))
-
-
-def _neighbours(unique_keys: Tensor, query: Tensor) -> tuple[Tensor, Tensor]:
-    """Index of each vertex's + neighbour (the vertex whose key is ``query``)
-    and - neighbour along one axis, -1 where the lattice has none."""
-    num = unique_keys.numel()
-    dtype = index_dtype_for(num + 1)
-    pos = torch.searchsorted(unique_keys, query)
-    pos.clamp_(max=num - 1)
-    found = unique_keys[pos] == query
-    src = torch.nonzero(found).squeeze(1)
-    dst = pos[src].to(dtype)
-    src = src.to(dtype)
-    plus = torch.full((num, ), -1, dtype=dtype, device=pos.device)
-    minus = torch.full_like(plus, -1)
-    plus[src] = dst
-    minus[dst] = src
-    return plus, minus
+    def apply(self, values: Tensor, transpose: bool = False) -> Tensor:
+        """``slice @ blur @ splat @ values`` (P, C), or with the blur
+        transposed: the transposed operator (splat and slice are each
+        other's transpose)."""
+        return self.slice.matmul(self.blur(self.splat.matmul(values),
+                                           transpose))
 
 
 def build_permutohedral_lattice(features: Tensor) -> PermutohedralLattice:
@@ -264,47 +114,65 @@ def build_permutohedral_lattice(features: Tensor) -> PermutohedralLattice:
     if features.dim() != 3 or features.shape[2] < 1 or features.shape[1] < 1:
         raise ValueError('permutohedral.py: features must be (B, N>=1, d>=1), '
                          f'got {tuple(features.shape)}')
-    num_images, num_points, dim = features.shape
+    num_images, num_per_image, dim = features.shape
     dp1 = dim + 1
-    total = num_images * num_points
-    flat = features.reshape(total, dim)
-    elevated = flat @ elevation_matrix(dim, flat.dtype, flat.device)
+    points = num_images * num_per_image
+    device, dtype = features.device, features.dtype
+    flat = features.reshape(points, dim)
+    elevated = (flat @ elevation_matrix(dim, dtype, device)).t().contiguous()
     # Rounding to lattice points needs an absolute precision well below 1.
-    span = float(elevated.abs().max()) if total else 0.0
-    if span * torch.finfo(flat.dtype).eps > 1e-2:
+    span = float(elevated.abs().max()) if points else 0.0
+    if span * torch.finfo(dtype).eps > 1e-2:
         raise ValueError(
             f'permutohedral.py: features are too far apart for '
-            f'{str(flat.dtype).replace("torch.", "")} ({span:.3g} lattice '
+            f'{str(dtype).replace("torch.", "")} ({span:.3g} lattice '
             'units); increase the theta values or use float64 features')
     rem0, rank, bary = enclosing_simplex(elevated)
-    keys, nb_offsets, block_size = _vertex_keys(rem0, rank, num_images)
-    del rem0, rank, elevated
-    # One sort deduplicates the vertices and groups splat entries by vertex.
-    sorted_keys, order = torch.sort(keys.view(-1))
-    del keys
-    is_new = torch.ones_like(sorted_keys, dtype=torch.bool)
-    torch.ne(sorted_keys[1:], sorted_keys[:-1], out=is_new[1:])
-    starts = torch.nonzero(is_new).squeeze(1)
-    unique_keys = sorted_keys[starts]
-    num_vertices = unique_keys.numel()
-    idx_dtype = index_dtype_for(max(total * dp1, num_vertices) + 1)
-    vertex_of_sorted = torch.cumsum(is_new, 0, dtype=idx_dtype) - 1
-    vertex_of_entry = torch.empty_like(vertex_of_sorted)
-    vertex_of_entry[order] = vertex_of_sorted
-    bary_flat = bary.reshape(-1)
-    splat_offsets = torch.cat([starts, starts.new_tensor([total * dp1])])
-    splat = SparseRows((order // dp1).to(idx_dtype),
-                       splat_offsets.to(idx_dtype), bary_flat[order], total)
-    slice_offsets = torch.arange(0, total * dp1 + 1, dp1, dtype=idx_dtype,
-                                 device=flat.device)
-    slice_ = SparseRows(vertex_of_entry, slice_offsets, bary_flat,
-                        num_vertices)
-    remainder = torch.div(unique_keys, block_size, rounding_mode='floor') % dp1
-    neighbours = [
-        _neighbours(unique_keys, unique_keys + nb_offsets[k][remainder])
-        for k in range(dp1)
-    ]
+    del elevated
+    image = None
+    if num_images > 1:
+        image = torch.arange(num_images, device=device).repeat_interleave(
+            num_per_image)
+    packing = KeyPacking.covering(rem0, num_images)
+    if packing.key_range * dp1 >= 2**62:
+        raise ValueError(
+            'permutohedral.py: lattice key range overflows int64 (the '
+            'features span too many kernel widths); increase the theta '
+            'values')
+    order, starts, simplex_of_point = unique_simplices(rem0, rank, image,
+                                                       packing)
+    first = order.index_select(0, starts[:-1])
+    base_keys = packing.pack(
+        rem0.index_select(1, first),
+        None if image is None else image.index_select(0, first))
+    corrections = vertex_corrections(rank.index_select(1, first),
+                                     packing.strides)
+    del rem0, rank
+    key_dtype = torch.int32 if packing.key_range < 2**31 else torch.int64
+    blocks = [remainder_vertices((base_keys - corrections[r]).to(key_dtype),
+                                 first) for r in range(dp1)]
+    del base_keys, corrections, first
+    new_of_old = vertex_numbering([b[4] for b in blocks], points)
+    num_vertices = new_of_old.numel()
+    index_dtype = index_dtype_for(max(points * dp1, num_vertices) + 1)
+    slice_columns, base = [], 0
+    for block in blocks:
+        vertex = new_of_old.index_select(0, block[1] + base)
+        slice_columns.append(vertex.index_select(0, simplex_of_point))
+        base += block[0].numel()
+    slice_ = SparseRows(
+        torch.stack(slice_columns, 1).to(index_dtype).view(-1),
+        torch.arange(0, points * dp1 + 1, dp1, dtype=index_dtype,
+                     device=device),
+        bary.t().contiguous().view(-1), num_vertices)
+    del slice_columns, simplex_of_point
+    splat = SparseRows(*splat_rows(blocks, new_of_old, order, starts, bary,
+                                   index_dtype), points)
+    del order, starts
+    neighbours = blur_neighbours([b[0] for b in blocks], new_of_old, packing,
+                                 dim, index_dtype_for(num_vertices + 1))
+    del blocks
     groups = group_axes(neighbours, num_vertices)
-    blurs = [grouped_blur_matrix(group, neighbours, flat.dtype)
+    blurs = [grouped_blur_matrix(group, neighbours, dtype)
              for group in groups]
     return PermutohedralLattice(splat, slice_, neighbours, groups, blurs, dim)

@@ -1,15 +1,18 @@
-"""DenseCRF: Eq. 5-7 against an independent brute-force mean field, the
-lattice against the exact filter, gradients by finite differences, the
-buffered inference path, configuration and input errors."""
+"""DenseCRF: Eq. 5-7 against an independent brute-force mean field (values
+and gradients), the lattice against the exact filter, gradients by finite
+differences, inference without gradients against the tracked pass, the
+cache, configuration and input errors."""
 import pytest
 import torch
 
 import jointdepthseg  # noqa: F401  (registers DenseCRF)
-from jointdepthseg.models.refiners import DenseCRF, sparse_rows
+from jointdepthseg.models.refiners import DenseCRF, mean_field
 from jointdepthseg.models.refiners.crf_kernels import (appearance_features,
                                                        depth_features,
                                                        smoothness_features)
 from jointdepthseg.models.refiners.exact_filter import gaussian_kernel_matrix
+from jointdepthseg.models.refiners.kernel_weights import \
+    kernel_weights_from_logits
 from mmseg.registry import MODELS
 
 from tests.helpers.crf_reference import eq7_kernels
@@ -180,6 +183,33 @@ def test_gradients_match_finite_differences(normalize, filter_mode):
 
 
 @pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
+def test_exact_mode_gradients_are_the_brute_force_gradients(normalize):
+    """The mean field's own backward (adjoint iterations) against autograd
+    through the brute-force mean field, to every parameter and the
+    unaries."""
+    image, depth, logits, _ = structured_scene(4, 5, classes=3, seed=8)
+    weights = dict(w_appearance=0.7, w_depth=0.4, w_smooth=0.3)
+    crf = random_crf(3, normalize, 'exact', num_iters=3, **SMALL, **weights)
+    gen = torch.Generator().manual_seed(3)
+    target = torch.randn(1, 3, 4, 5, generator=gen, dtype=torch.float64)
+    z = logits.double().requires_grad_()
+    (crf(z, image.double(), depth.double()) * target).sum().backward()
+    params = {n: p.detach().clone().requires_grad_()
+              for n, p in crf.named_parameters()}
+    z_ref = logits.double().requires_grad_()
+    kernel_w = kernel_weights_from_logits(
+        [params[f'weight_logit_{k}'] for k in crf.kernels], crf.weight_total)
+    expected = brute_force_mean_field(z_ref, image, depth,
+                                      params['compatibility'], kernel_w,
+                                      SMALL, normalize, 3)
+    (expected * target).sum().backward()
+    torch.testing.assert_close(z.grad, z_ref.grad, rtol=1e-9, atol=1e-10)
+    for name, param in crf.named_parameters():
+        torch.testing.assert_close(param.grad, params[name].grad, rtol=1e-9,
+                                   atol=1e-10)
+
+
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
 def test_full_jacobian_of_a_tiny_lattice_crf(normalize):
     image, depth, logits, _ = structured_scene(2, 3, classes=2, seed=9)
     crf = random_crf(2, normalize, num_iters=2, theta_alpha=2.,
@@ -213,29 +243,36 @@ def test_image_and_depth_get_no_gradient():
 
 
 @pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
-def test_buffered_inference_equals_the_autograd_path(normalize, monkeypatch):
-    monkeypatch.setattr(sparse_rows, 'CHUNK_BYTES', 4096)  # many blocks
+def test_inference_without_gradients_equals_the_tracked_pass(normalize,
+                                                             monkeypatch):
+    """Without gradients Q is overwritten in place in a cached buffer; with
+    them every iteration's Q is kept.  Same numbers, in many blocks, on a
+    batch whose noise image has a colour lattice larger than the image
+    (sliced on its own)."""
+    monkeypatch.setattr(mean_field, 'BLOCK_BYTES', 512)
+    monkeypatch.setattr(mean_field, 'MIN_BLOCK_ROWS', 1)
     image, depth, logits, _ = structured_scene(20, 30, classes=4)
     noise = torch.rand(1, 3, 20, 30) * 255
-    images = torch.cat([image, noise])   # the noise image's colour lattice
-    depths = torch.cat([depth, depth.flip(-1)])  # has more vertices than
-    logits = torch.cat([logits, logits.flip(-1)])  # pixels: mixed on pixels
+    images = torch.cat([image, noise])
+    depths = torch.cat([depth, depth.flip(-1)])
+    logits = torch.cat([logits, logits.flip(-1)])
     weights = ({} if normalize != 'none'
                else dict(w_appearance=0.3, w_depth=0.2, w_smooth=0.2))
     crf = random_crf(4, normalize, theta_alpha=10., theta_beta=1.,
                      theta_gamma=8., theta_zeta=0.3, theta_tau=3.,
                      **weights).float()
     with torch.no_grad():
-        buffered = crf(logits, images, depths)
-        again = crf(logits, images, depths)  # reused workspace
+        inference = crf(logits, images, depths)
+        again = crf(logits, images, depths)  # reused buffers
     tracked = crf(logits, images, depths)     # parameters need gradients
-    assert tracked.requires_grad and not buffered.requires_grad
-    assert buffered.is_contiguous()
-    assert torch.allclose(buffered, tracked, atol=1e-4)
-    assert torch.equal(buffered, again)
+    assert tracked.requires_grad and not inference.requires_grad
+    assert inference.is_contiguous()
+    assert torch.allclose(inference, tracked, atol=1e-4)
+    assert torch.equal(inference, again)
+    assert set(crf.cache.buffers) == {'q', 'table'}
 
 
-def test_buffered_path_covers_a_lattice_larger_than_the_image():
+def test_a_noise_image_gives_a_lattice_larger_than_the_image():
     from jointdepthseg.models.refiners.lattice_filter import \
         LatticeGaussianFilter
     noise = torch.rand(1, 3, 20, 30) * 255
@@ -270,9 +307,9 @@ def test_smoothness_lattice_is_cached_per_size():
         fresh = DenseCRF(3, **SMALL)
         with torch.no_grad():
             assert torch.allclose(out, fresh(logits, image, depth))
-    assert len(crf._position_filters) == 2 and crf._workspace
+    assert len(crf.cache.lattices) == 2 and crf.cache.buffers
     crf.clear_cache()
-    assert not crf._position_filters and not crf._workspace
+    assert not crf.cache.lattices and not crf.cache.buffers
 
 
 @pytest.mark.parametrize('change,message', [

@@ -1,12 +1,13 @@
-"""Permutohedral lattice: geometry, sparse stages, accuracy against the exact
-O(N^2) Gaussian filter, gradients, batching and the buffered CPU path."""
+"""Permutohedral lattice: geometry, the build against a hash-table lattice
+written out point by point, sparse stages, accuracy against the exact
+O(N^2) Gaussian filter, transposed messages and batching."""
 import itertools
 import math
 
 import pytest
 import torch
 
-from jointdepthseg.models.refiners import blur_groups, sparse_rows
+from jointdepthseg.models.refiners import blur_groups, lattice_build
 from jointdepthseg.models.refiners.blur_groups import grouped_blur_matrix
 from jointdepthseg.models.refiners.crf_kernels import (appearance_features,
                                                        depth_features,
@@ -14,9 +15,12 @@ from jointdepthseg.models.refiners.crf_kernels import (appearance_features,
 from jointdepthseg.models.refiners.exact_filter import (ExactGaussianFilter,
                                                         gaussian_kernel_matrix)
 from jointdepthseg.models.refiners.lattice_filter import LatticeGaussianFilter
-from jointdepthseg.models.refiners.permutohedral import (
-    build_permutohedral_lattice, elevation_matrix, enclosing_simplex)
-from jointdepthseg.models.refiners.sparse_rows import SparseRows
+from jointdepthseg.models.refiners.lattice_geometry import (
+    KeyPacking, elevation_matrix, enclosing_simplex, sort_rows_descending)
+from jointdepthseg.models.refiners.permutohedral import \
+    build_permutohedral_lattice
+
+from tests.helpers.crf_reference import brute_force_lattice_matrix
 from tests.helpers.crf_scenes import structured_scene
 
 
@@ -38,7 +42,8 @@ def test_barycentric_weights_reproduce_the_point_from_its_simplex():
         dp1 = dim + 1
         feats = torch.randn(500, dim, generator=gen, dtype=torch.float64) * 4
         x = feats @ elevation_matrix(dim, torch.float64, torch.device('cpu'))
-        rem0, rank, bary = enclosing_simplex(x)
+        rem0, rank, bary = enclosing_simplex(x.t().contiguous())
+        rem0, rank, bary = rem0.t(), rank.t().long(), bary.t()
         assert (bary >= -1e-9).all()
         assert torch.allclose(bary.sum(1), torch.ones(500, dtype=bary.dtype))
         # Vertex r: (d+1) rem0 + r, minus (d+1) where rank > d - r (all d+1
@@ -52,6 +57,66 @@ def test_barycentric_weights_reproduce_the_point_from_its_simplex():
         assert torch.allclose(rebuilt, x, atol=1e-9)
         # rank is a permutation of 0..d in every row
         assert (rank.sort(1).values == torch.arange(dp1)).all()
+
+
+def test_the_sorting_network_sorts_columns_with_ties():
+    gen = torch.Generator().manual_seed(11)
+    for rows in (1, 2, 3, 6, 9):
+        values = torch.randint(0, 4, (rows, 300), generator=gen).double()
+        expected = torch.sort(values, 0, descending=True).values
+        assert torch.equal(sort_rows_descending(values), expected)
+
+
+@pytest.mark.parametrize('num_images,num_points,dim,spread', [
+    (1, 200, 2, 3.), (1, 300, 5, 4.), (3, 100, 3, 2.), (2, 150, 5, 30.),
+    (1, 100, 1, 5.)])
+def test_lattice_equals_a_hash_table_lattice_built_point_by_point(
+        num_images, num_points, dim, spread):
+    """Half the points sit on a coarse grid, so that many share their
+    enclosing simplex (the build groups them)."""
+    gen = torch.Generator().manual_seed(num_points + dim)
+    feats = torch.rand(num_images, num_points, dim, generator=gen,
+                       dtype=torch.float64) * spread
+    feats[:, :num_points // 2] = torch.round(
+        feats[:, :num_points // 2] * 3) / 3
+    lattice = build_permutohedral_lattice(feats)
+    total = num_images * num_points
+    operator = lattice.apply(torch.eye(total, dtype=torch.float64))
+    torch.testing.assert_close(operator, brute_force_lattice_matrix(feats),
+                               rtol=0, atol=1e-12)
+
+
+def test_points_too_spread_to_group_by_simplex_give_the_same_lattice():
+    """Where the simplex key would overflow int64 every point is its own
+    simplex (a slower build of the same lattice)."""
+    gen = torch.Generator().manual_seed(12)
+    feats = torch.rand(1, 40, 5, generator=gen, dtype=torch.float64) * 1500
+    elevated = feats[0] @ elevation_matrix(5, torch.float64,
+                                           torch.device('cpu'))
+    packing = KeyPacking.covering(
+        enclosing_simplex(elevated.t().contiguous())[0], 1)
+    assert packing.key_range * 6**6 >= 2**62 > packing.key_range * 6
+    lattice = build_permutohedral_lattice(feats)
+    operator = lattice.apply(torch.eye(40, dtype=torch.float64))
+    torch.testing.assert_close(operator, brute_force_lattice_matrix(feats),
+                               rtol=0, atol=1e-12)
+
+
+def test_vertices_are_numbered_in_the_order_of_their_first_point():
+    image, _, _, _ = structured_scene(16, 20, classes=4)
+    lattice = build_permutohedral_lattice(
+        appearance_features(image, 6., 15.).double())
+    splat = lattice.splat
+    first = torch.tensor([int(splat.columns[a:b].min()) for a, b in zip(
+        splat.offsets[:-1].tolist(), splat.offsets[1:].tolist())])
+    assert (first[1:] >= first[:-1]).all()
+
+
+def test_ranges_to_indices_by_hand():
+    starts = torch.tensor([5, 0, 9, 2])
+    counts = torch.tensor([2, 3, 1, 2])
+    assert lattice_build.ranges_to_indices(starts, counts, 8).tolist() == [
+        5, 6, 0, 1, 2, 9, 2, 3]
 
 
 def test_splat_and_slice_are_transposes_and_blurs_symmetric():
@@ -173,31 +238,31 @@ def test_batched_lattice_equals_one_lattice_per_image():
 
 
 @pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
-def test_lattice_message_gradient_matches_finite_differences(normalize):
+def test_transposed_message_is_the_transpose(normalize):
+    """The backward pass's transposed filter (splat and slice swapped, the
+    input and output scales swapped, blur axes reversed) is the transpose
+    of the forward filter, written out as matrices."""
     gen = torch.Generator().manual_seed(5)
     feats = torch.rand(2, 20, 3, generator=gen, dtype=torch.float64) * 3
     filt = LatticeGaussianFilter(feats, normalize)
-    values = torch.rand(40, 3, generator=gen, dtype=torch.float64,
-                        requires_grad=True)
-    assert torch.autograd.gradcheck(filt, (values, ))
+    eye = torch.eye(40, dtype=torch.float64)
+    forward = filt(eye)
+    assert forward.abs().sum() > 0
+    torch.testing.assert_close(filt(eye, transpose=True), forward.t(),
+                               rtol=0, atol=1e-12)
+    # (the lattice itself is not symmetric: the axes' blurs do not commute
+    # where neighbours are missing, so the transpose is a different matrix)
+    assert (forward - forward.t()).abs().max() > 1e-3
 
 
-def test_chunked_products_equal_one_call(monkeypatch):
-    gen = torch.Generator().manual_seed(6)
-    feats = torch.rand(1, 1000, 2, generator=gen) * 6
-    lattice = build_permutohedral_lattice(feats)
-    hidden = torch.rand(lattice.num_vertices, 5, generator=gen)
-    reference = lattice.slice.matmul(hidden)
-    monkeypatch.setattr(sparse_rows, 'CHUNK_BYTES', 64)  # 256-row blocks
-    rows = SparseRows(lattice.slice.columns, lattice.slice.offsets,
-                      lattice.slice.weights, lattice.slice.num_cols)
-    out = torch.full_like(reference, float('nan'))
-    assert rows.matmul_into(hidden, out) is out
-    assert torch.allclose(out, reference)
-    blocks = list(rows.row_blocks(hidden))
-    assert [(r0, r1) for r0, r1, _ in blocks] == [
-        (0, 256), (256, 512), (512, 768), (768, 1000)]
-    assert torch.allclose(torch.cat([b for _, _, b in blocks]), reference)
+def test_grouped_blur_is_transposed_by_its_reversed_product():
+    gen = torch.Generator().manual_seed(13)
+    lattice = build_permutohedral_lattice(
+        torch.rand(1, 200, 5, generator=gen, dtype=torch.float64) * 60)
+    assert any(len(group) > 1 for group in lattice.groups)
+    eye = torch.eye(lattice.num_vertices, dtype=torch.float64)
+    torch.testing.assert_close(lattice.blur(eye, transpose=True),
+                               lattice.blur(eye).t(), rtol=0, atol=1e-12)
 
 
 def test_features_beyond_the_lattice_range_are_clear_errors():

@@ -7,9 +7,10 @@ random asymmetric matrices and compares the lattice path with the exact
 O(N^2) one: the forward output and the gradient to every matrix (parameter)
 and to the unaries, in both normalisation conventions.
 
-- The mean-field tests drive ``LatticeMessagePassing`` (its autograd path
-  and its buffered inference) and ``ExactMessagePassing`` with explicit
-  (C, C) matrices ``A_m``, whatever DenseCRF makes them from.
+- The mean-field tests drive ``LatticeMeanFieldPlan`` and
+  ``ExactMeanFieldPlan`` through ``mean_field`` with explicit (C, C)
+  matrices ``A_m``, whatever DenseCRF makes them from, with and without
+  gradients.
 - The DenseCRF tests perturb every parameter of a lattice-mode module at
   random (the diagonal too), copy the state to an exact-mode one and compare
   outputs and the gradient of every named parameter, whatever the
@@ -29,12 +30,12 @@ from jointdepthseg.models.refiners import DenseCRF
 from jointdepthseg.models.refiners.crf_kernels import (appearance_features,
                                                        depth_features,
                                                        smoothness_features)
-from jointdepthseg.models.refiners.exact_filter import ExactGaussianFilter
+from jointdepthseg.models.refiners import lattice_mean_field, mean_field
+from jointdepthseg.models.refiners.exact_filter import (ExactGaussianFilter,
+                                                        ExactMeanFieldPlan)
 from jointdepthseg.models.refiners.lattice_filter import LatticeGaussianFilter
-from jointdepthseg.models.refiners.lattice_message_passing import \
-    LatticeMessagePassing
-from jointdepthseg.models.refiners.mean_field import (ExactMessagePassing,
-                                                      mean_field)
+from jointdepthseg.models.refiners.lattice_mean_field import \
+    LatticeMeanFieldPlan
 
 from tests.helpers.crf_scenes import structured_scene
 
@@ -57,11 +58,10 @@ TOLERANCE = {'row': dict(forward=0.10, grad=0.15),
 
 
 def scene(seed):
-    """(1, 3, H, W) image, (1, 1, H, W) depth, (H*W, C) unary rows."""
+    """(1, 3, H, W) image, (1, 1, H, W) depth, (1, C, H*W) unaries."""
     image, depth, logits, _ = structured_scene(HEIGHT, WIDTH, CLASSES,
                                                noise=4.0, seed=seed)
-    rows = logits[0].permute(1, 2, 0).reshape(-1, CLASSES)
-    return image.double(), depth.double(), rows.double()
+    return image.double(), depth.double(), logits.double().flatten(2)
 
 
 def kernel_features(image, depth):
@@ -71,7 +71,7 @@ def kernel_features(image, depth):
     feats = [appearance_features(image, 6., 25.),
              appearance_features(image, 10., 40.),
              depth_features(depth, 5., 0.3),
-             smoothness_features(1, HEIGHT, WIDTH, 2., image)]
+             smoothness_features(image.shape[0], HEIGHT, WIDTH, 2., image)]
     return [f.double() for f in feats]
 
 
@@ -80,12 +80,12 @@ def relative(approx, exact, base=None):
     return ((approx - exact).norm() / base.norm()).item()
 
 
-def run_mean_field(pairwise, unary, compat, weights):
-    """Output (P, C) and gradients of ``sum(out * weights)`` to the unaries
-    and every matrix."""
+def run_mean_field(plan, unary, compat, weights):
+    """Output (1, C, N) and gradients of ``sum(out * weights)`` to the
+    unaries and every matrix."""
     unary = unary.clone().requires_grad_()
     compat = [a.clone().requires_grad_() for a in compat]
-    out = mean_field(unary, pairwise, compat, ITERS)
+    out = mean_field.mean_field(plan, unary, compat, ITERS)
     grads = torch.autograd.grad((out * weights).sum(), [unary, *compat])
     return out.detach(), grads
 
@@ -100,10 +100,10 @@ def test_lattice_mean_field_with_asymmetric_matrices(normalize, seed):
                                              dtype=torch.float64)
               for _ in feats]
     weights = torch.randn(unary.shape, generator=gen, dtype=torch.float64)
-    lattice = LatticeMessagePassing(
+    lattice = LatticeMeanFieldPlan(
         [LatticeGaussianFilter(f, normalize) for f in feats])
-    assert lattice.on_lattice == [False, True, True, True]  # both paths
-    exact = ExactMessagePassing(
+    assert lattice.fused == [1, 2, 3]  # the narrow kernel sliced alone
+    exact = ExactMeanFieldPlan(
         [ExactGaussianFilter(f, normalize) for f in feats])
 
     out, grads = run_mean_field(lattice, unary, compat, weights)
@@ -113,12 +113,10 @@ def test_lattice_mean_field_with_asymmetric_matrices(normalize, seed):
     for grad, ref_grad in zip(grads, ref_grads):
         assert relative(grad, ref_grad) < tol['grad']
 
-    # the buffered inference (no autograd) gives the autograd path's answer
-    buffered = lattice.run_in_buffers(
-        unary.view(1, HEIGHT, WIDTH, CLASSES).permute(0, 3, 1, 2), compat,
-        ITERS)
-    buffered = buffered.permute(0, 2, 3, 1).reshape(-1, CLASSES)
-    torch.testing.assert_close(buffered, out, rtol=0, atol=1e-10)
+    # without gradients (Q overwritten in place) the same answer
+    with torch.no_grad():
+        inference = mean_field.mean_field(lattice, unary, compat, ITERS)
+    torch.testing.assert_close(inference, out, rtol=0, atol=1e-10)
 
     # the comparison can see a transposed matrix: every A_m transposed, or
     # only the pixel-mixed kernel's, moves the exact answer by several
@@ -213,3 +211,68 @@ def test_dense_crf_lattice_equals_exact_with_every_parameter_perturbed(
     with torch.no_grad():
         moved = exact(logits, image, depth)
     assert relative(moved, ref, ref - logits) > 2 * tol['forward']
+
+
+# ----------------------------------------------------------------------
+# The Potts shortcut (no C x C products, a per-pixel constant instead) is
+# a fast path of the forward pass: it must give what the dense products
+# give, forward and gradients, in every mode and for the kernel sliced on
+# its own too.  (Seen failing with the constant left out of the unaries,
+# and with the Potts weight not applied to the sliced-alone kernel.)
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
+def test_potts_shortcut_equals_the_dense_products(normalize, monkeypatch):
+    image, depth, unary = scene(3)
+    feats = kernel_features(image, depth)
+    classes = unary.shape[1]
+    potts = [weight * SCALE[normalize] * (1 - torch.eye(
+        classes, dtype=torch.float64)) for weight in (0.7, 1.3, 0.4, 0.9)]
+    gen = torch.Generator().manual_seed(4)
+    weights = torch.randn(unary.shape, generator=gen, dtype=torch.float64)
+    plan = LatticeMeanFieldPlan(
+        [LatticeGaussianFilter(f, normalize) for f in feats])
+    assert [mean_field.potts_weight(a) for a in potts] == pytest.approx(
+        [w * SCALE[normalize] for w in (0.7, 1.3, 0.4, 0.9)])
+    fast, fast_grads = run_mean_field(plan, unary, potts, weights)
+    monkeypatch.setattr(lattice_mean_field, 'potts_weight',
+                        lambda matrix: None)
+    dense, dense_grads = run_mean_field(plan, unary, potts, weights)
+    torch.testing.assert_close(fast, dense, rtol=0, atol=1e-10)
+    for grad, ref in zip(fast_grads, dense_grads):
+        torch.testing.assert_close(grad, ref, rtol=0, atol=1e-10)
+
+
+def test_blocks_never_mix_images_and_cover_every_row(monkeypatch):
+    """Two images in one batch, blocks of 7 rows (so blocks end inside and
+    at the end of each image): the batch equals each image alone, with and
+    without gradients."""
+    monkeypatch.setattr(mean_field, 'BLOCK_BYTES', 7 * CLASSES * 8)
+    monkeypatch.setattr(mean_field, 'MIN_BLOCK_ROWS', 1)
+    images, depths, unaries = zip(scene(5), scene(6))
+    gen = torch.Generator().manual_seed(7)
+    compat = [torch.randn(CLASSES, CLASSES, generator=gen,
+                          dtype=torch.float64) for _ in range(4)]
+
+    def plan_for(image, depth):
+        return LatticeMeanFieldPlan([LatticeGaussianFilter(f, 'row')
+                                     for f in kernel_features(image, depth)],
+                                    image.shape[0])
+
+    both = plan_for(torch.cat(images), torch.cat(depths))
+    unary = torch.cat(unaries)
+    weights = torch.randn(unary.shape, generator=gen, dtype=torch.float64)
+    out, grads = run_mean_field(both, unary, compat, weights)
+    for b in range(2):
+        alone, alone_grads = run_mean_field(
+            plan_for(images[b], depths[b]), unaries[b], compat,
+            weights[b:b + 1])
+        torch.testing.assert_close(out[b:b + 1], alone, rtol=0, atol=1e-10)
+        torch.testing.assert_close(grads[0][b:b + 1], alone_grads[0],
+                                   rtol=0, atol=1e-10)
+    summed = [sum(run_mean_field(plan_for(images[b], depths[b]), unaries[b],
+                                 compat, weights[b:b + 1])[1][m]
+                  for b in range(2)) for m in range(1, 5)]
+    for grad, ref in zip(grads[1:], summed):
+        torch.testing.assert_close(grad, ref, rtol=0, atol=1e-10)
