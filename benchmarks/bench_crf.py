@@ -1,24 +1,34 @@
 """Benchmark DenseCRF (permutohedral lattice, pure PyTorch) against pydensecrf.
 
-One run, same inputs for both: 480x640, 40 classes, 5 mean-field iterations,
-appearance + smoothness kernels with the paper's widths (theta_alpha=160,
-theta_beta=3, theta_tau=3), Potts compatibility (w = 7 and 3), on a noise
-image and on a natural-looking one (a synthetic room).  Reported: our forward
-time against Krähenbühl's C++ implementation (``pydensecrf``, install e.g.
-``pip install pydensecrf2``; it is not a dependency of the package) and the
-ratio; our time with all three kernels, forward + backward, peak memory, and
-how the time grows from 120x160 to 480x640.
+Same problems for both (``bench_crf_cases.py``): uniform noise and a
+synthetic room at 480x640 x 40 classes with the paper's widths, matplotlib's
+``grace_hopper.jpg`` (600x512) with pydensecrf's README parameters at 6 and
+21 classes, and its 512x512 crop at 21 and 150 classes; 5 mean-field
+iterations, symmetric normalisation and Potts weights on both sides.
+Krähenbühl's C++ (``pydensecrf``, install e.g. ``pip install pydensecrf2``;
+it is not a dependency of the package) is single-threaded, so ours runs with
+one torch thread by default.  Both times include the lattice builds (ours
+keeps the position-only lattice between calls, as CRF-RNN does, so a call
+builds the colour lattice only).
+
+Printed, per case: the medians of interleaved runs of pydensecrf, our
+forward (no autograd) and our forward+backward (a loss on the output), the
+ratios, the split into lattice build and iterations on both sides, the peak
+resident memory of one call in a fresh process (above the inputs), and how
+often the labels agree with pydensecrf's.
 
 Usage::
 
-    python benchmarks/bench_crf.py --device cpu --threads 1
-    python benchmarks/bench_crf.py --device cuda
+    python benchmarks/bench_crf.py               # all cases, CPU, 1 thread
+    python benchmarks/bench_crf.py --quick       # small inputs, smoke run
+    python benchmarks/bench_crf.py --device cuda --cases room,crop-150
 
 Exits with status 2 when pydensecrf is not installed.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -29,10 +39,14 @@ from datetime import date
 import numpy as np
 import torch
 
-NUM_CLASSES = 40
-SIZE = (480, 640)
-PAPER = dict(theta_alpha=160., theta_beta=3., theta_tau=3., w_appearance=7.,
-             w_smooth=3.)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+from bench_crf_cases import CASE_NAMES, Case, make_case  # noqa: E402
+
+ITERATIONS = 5
+QUICK_SIZE = (120, 160)
+QUICK_CROP = 128
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -44,14 +58,29 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='torch CPU threads (pydensecrf is '
                         'single-threaded; default 1 for a like-for-like '
                         'comparison)')
-    parser.add_argument('--repeats', type=int, default=3,
+    parser.add_argument('--repeats', type=int, default=5,
                         help='timed runs per measurement (median reported), '
                         'after one warm-up run')
+    parser.add_argument('--cases', default=','.join(CASE_NAMES),
+                        help='comma-separated cases, from '
+                        f'{", ".join(CASE_NAMES)}')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the synthetic inputs')
-    parser.add_argument('--memory-of', choices=('forward', 'backward'),
-                        help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    parser.add_argument('--quick', action='store_true',
+                        help=f'smoke run: {QUICK_SIZE[0]}x{QUICK_SIZE[1]} '
+                        f'noise and room, {QUICK_CROP}x{QUICK_CROP} photo '
+                        'crops, one timed run, memory of the first case')
+    parser.add_argument('--no-memory', action='store_true',
+                        help='skip the peak-memory runs (fresh processes)')
+    parser.add_argument('--memory-of', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.case_list = [c for c in args.cases.split(',') if c]
+    unknown = [c for c in args.case_list if c not in CASE_NAMES]
+    if unknown:
+        parser.error(f'unknown case(s) {unknown}; choose from {CASE_NAMES}')
+    if args.quick:
+        args.repeats = 1
+    return args
 
 
 def require_pydensecrf():
@@ -66,68 +95,76 @@ def require_pydensecrf():
     return dcrf
 
 
-def piecewise_room(rng: np.random.Generator, size: tuple) -> dict:
-    """Fallback natural-looking image: shaded planes with noise and edges."""
-    height, width = size
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    labels = ((yy > 0.7 * height).astype(np.int64)
-              + 2 * ((xx > 0.3 * width) & (xx < 0.6 * width)
-                     & (yy > 0.2 * height)))
-    palette = rng.uniform(40, 220, (labels.max() + 1, 3))
-    shade = 0.75 + 0.25 * (yy / height)[..., None]
-    image = palette[labels] * shade + rng.normal(0, 2, (height, width, 3))
-    depth = 2.0 + 2.0 * (1 - yy / height) + 0.5 * (labels == 2)
-    return dict(image=np.clip(image, 0, 255).astype(np.uint8),
-                labels=labels.astype(np.uint8), depth=depth.astype(np.float32))
+def load_case(name: str, args: argparse.Namespace) -> Case:
+    if not args.quick:
+        return make_case(name, args.seed)
+    case = make_case(name, args.seed, QUICK_SIZE)
+    if name.startswith(('photo', 'crop')):
+        crop = slice(0, QUICK_CROP)
+        case = Case(case.name, case.image[crop, crop].copy(),
+                    case.probs[:, crop, crop].copy(), case.params,
+                    case.depth[crop, crop].copy())
+    return case
 
 
-def natural_scene(rng: np.random.Generator, size: tuple) -> tuple[dict, str]:
-    """A synthetic room from jointdepthseg if available, else a fallback."""
-    try:
-        from jointdepthseg.datasets.synthetic import render_room
-    except ImportError:
-        return piecewise_room(rng, size), 'piecewise-constant room (fallback)'
-    return render_room(rng, size), 'synthetic room (render_room)'
+class Pydensecrf:
+    """pydensecrf's README pipeline; build and iterations timed apart."""
+
+    def __init__(self, dcrf, case: Case) -> None:
+        self.dcrf, self.case = dcrf, case
+        classes = case.num_classes
+        self.unary = np.ascontiguousarray(
+            -np.log(case.probs.reshape(classes, -1)))
+
+    def build(self):
+        case, params = self.case, self.case.params
+        height, width = case.size
+        crf = self.dcrf.DenseCRF2D(width, height, case.num_classes)
+        crf.setUnaryEnergy(self.unary)
+        crf.addPairwiseGaussian(sxy=params['sxy_gaussian'],
+                                compat=params['w_gaussian'])
+        crf.addPairwiseBilateral(sxy=params['sxy_bilateral'],
+                                 srgb=params['srgb'], rgbim=case.image,
+                                 compat=params['w_bilateral'])
+        return crf
+
+    def __call__(self) -> np.ndarray:
+        return np.asarray(self.build().inference(ITERATIONS)).reshape(
+            self.case.probs.shape)
 
 
-def make_inputs(seed: int, size: tuple) -> dict:
-    """Images, depths and unaries (float32 numpy) for both scenes."""
-    rng = np.random.default_rng(seed)
-    room, room_name = natural_scene(rng, size)
-    height, width = size
-    labels = room['labels'].astype(np.int64) % NUM_CLASSES
-    onehot = np.eye(NUM_CLASSES, dtype=np.float32)[labels].transpose(2, 0, 1)
-    room_unary = 2 * onehot + rng.normal(0, 1, onehot.shape)
-    noise = rng.integers(0, 256, (height, width, 3)).astype(np.uint8)
-    noise_unary = rng.normal(0, 1, (NUM_CLASSES, height, width))
-    noise_depth = rng.uniform(0.5, 10, (height, width)).astype(np.float32)
-    return {
-        'noise': dict(image=noise, depth=noise_depth,
-                      unary=noise_unary.astype(np.float32)),
-        room_name: dict(image=room['image'], depth=room['depth'],
-                        unary=room_unary.astype(np.float32)),
-    }
+class Ours:
+    """DenseCRF with the same kernels, inputs as tensors on ``device``."""
 
+    def __init__(self, case: Case, device: str) -> None:
+        from jointdepthseg.models.refiners import DenseCRF
+        params = case.params
+        self.crf = DenseCRF(
+            case.num_classes, ITERATIONS,
+            theta_alpha=params['sxy_bilateral'], theta_beta=params['srgb'],
+            theta_tau=params['sxy_gaussian'],
+            w_appearance=params['w_bilateral'], w_depth=None,
+            w_smooth=params['w_gaussian'], normalize='symmetric',
+            learnable=False).to(device)
+        self.unary = torch.from_numpy(np.log(case.probs))[None].to(device)
+        self.image = torch.from_numpy(case.image).permute(
+            2, 0, 1)[None].float().to(device)
 
-def pydensecrf_forward(dcrf, scene: dict) -> np.ndarray:
-    """Krähenbühl's mean field, same kernels, lattice build included."""
-    unary = scene['unary']
-    classes, height, width = unary.shape
-    crf = dcrf.DenseCRF2D(width, height, classes)
-    crf.setUnaryEnergy(np.ascontiguousarray(-unary.reshape(classes, -1)))
-    crf.addPairwiseBilateral(sxy=PAPER['theta_alpha'],
-                             srgb=PAPER['theta_beta'],
-                             rgbim=np.ascontiguousarray(scene['image']),
-                             compat=PAPER['w_appearance'])
-    crf.addPairwiseGaussian(sxy=PAPER['theta_tau'], compat=PAPER['w_smooth'])
-    return np.asarray(crf.inference(5))
+    def forward(self) -> torch.Tensor:
+        with torch.no_grad():
+            return self.crf(self.unary, self.image)
 
+    def forward_backward(self) -> None:
+        unary = self.unary.clone().requires_grad_(True)
+        self.crf(unary, self.image).square().mean().backward()
 
-def to_tensors(scene: dict, device: str) -> tuple:
-    unary = torch.from_numpy(scene['unary'])[None].to(device)
-    image = torch.from_numpy(scene['image']).permute(2, 0, 1)[None].float()
-    depth = torch.from_numpy(scene['depth'])[None, None]
-    return unary, image.to(device), depth.to(device)
+    def build(self) -> None:
+        """The lattice built per call: the appearance kernel's."""
+        from jointdepthseg.models.refiners.lattice_filter import \
+            LatticeGaussianFilter
+        with torch.no_grad():
+            features = dict(self.crf.kernel_features(self.image, None))
+            LatticeGaussianFilter(features['appearance'], 'symmetric')
 
 
 def sync(device: str) -> None:
@@ -135,35 +172,11 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def median_time(fn, repeats: int, device: str) -> float:
+def timed(fn, device: str = 'cpu') -> float:
+    start = time.perf_counter()
     fn()
     sync(device)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def build_crf(with_depth: bool, device: str):
-    from jointdepthseg.models.refiners.dense_crf import DenseCRF
-    kwargs = dict(PAPER, w_depth=4. if with_depth else None)
-    return DenseCRF(NUM_CLASSES, num_iters=5, **kwargs).to(device)
-
-
-def ours_forward(crf, tensors: tuple, with_depth: bool):
-    unary, image, depth = tensors
-    with torch.no_grad():
-        return crf(unary, image, depth if with_depth else None)
-
-
-def ours_forward_backward(crf, tensors: tuple, with_depth: bool):
-    unary, image, depth = tensors
-    unary = unary.clone().requires_grad_(True)
-    out = crf(unary, image, depth if with_depth else None)
-    out.square().mean().backward()
+    return time.perf_counter() - start
 
 
 def _status_kb(field: str) -> int:
@@ -176,8 +189,8 @@ def _status_kb(field: str) -> int:
 
 def peak_memory_mb(fn, device: str) -> float:
     """Peak memory of one call above what was in use before it: the CUDA
-    allocator's peak, or on the CPU the peak resident set size (Linux: the
-    high-water mark is reset through /proc/self/clear_refs first)."""
+    allocator's peak, or the peak resident set size (Linux; the high-water
+    mark is reset through /proc/self/clear_refs first)."""
     if device == 'cuda':
         torch.cuda.synchronize()
         base = torch.cuda.memory_allocated()
@@ -191,29 +204,98 @@ def peak_memory_mb(fn, device: str) -> float:
     return (_status_kb('VmHWM') - base) / 1024.0
 
 
-def child_peak_memory_mb(args: argparse.Namespace, what: str) -> float:
-    """Run one measurement in a fresh interpreter (CPU RSS peaks only grow)."""
-    command = [sys.executable, __file__, '--device', args.device,
-               '--threads', str(args.threads), '--seed', str(args.seed),
-               '--memory-of', what]
+def memory_child(args: argparse.Namespace) -> int:
+    """``--memory-of CASE:WHAT``: print the peak memory (MB) of one call."""
+    name, what = args.memory_of.split(':')
+    torch.set_num_threads(args.threads)
+    case = load_case(name, args)
+    if what == 'pydensecrf':
+        fn, device = Pydensecrf(require_pydensecrf(), case), 'cpu'
+    else:
+        ours, device = Ours(case, args.device), args.device
+        fn = ours.forward if what == 'forward' else ours.forward_backward
+    print(f'{peak_memory_mb(fn, device):.1f}')
+    return 0
+
+
+def child_memory_mb(args: argparse.Namespace, name: str, what: str) -> float:
+    command = [sys.executable, os.path.abspath(__file__), '--device',
+               args.device, '--threads', str(args.threads), '--seed',
+               str(args.seed), '--memory-of', f'{name}:{what}']
+    if args.quick:
+        command.append('--quick')
     done = subprocess.run(command, capture_output=True, text=True,
                           check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def memory_child(args: argparse.Namespace) -> int:
-    """``--memory-of``: print the peak memory (MB) of one call and exit."""
-    torch.set_num_threads(args.threads)
-    scenes = make_inputs(args.seed, SIZE)
-    scene = list(scenes.values())[-1]
-    tensors = to_tensors(scene, args.device)
-    crf = build_crf(False, args.device)
-    if args.memory_of == 'forward':
-        fn = lambda: ours_forward(crf, tensors, False)  # noqa: E731
-    else:
-        fn = lambda: ours_forward_backward(crf, tensors, False)  # noqa: E731
-    print(f'{peak_memory_mb(fn, args.device):.1f}')
-    return 0
+def measure(dcrf, name: str, args: argparse.Namespace) -> dict:
+    """Interleaved runs of every measurement of one case; medians."""
+    case = load_case(name, args)
+    reference, ours = Pydensecrf(dcrf, case), Ours(case, args.device)
+    expected = reference()
+    refined = ours.forward().softmax(1)[0].cpu().numpy()
+    ours.forward_backward()
+    times = {key: [] for key in ('pyd', 'pyd_build', 'fwd', 'build',
+                                 'both')}
+    for _ in range(args.repeats):
+        times['pyd'].append(timed(reference))
+        times['pyd_build'].append(timed(reference.build))
+        times['fwd'].append(timed(ours.forward, args.device))
+        times['build'].append(timed(ours.build, args.device))
+        times['both'].append(timed(ours.forward_backward, args.device))
+    row = {key: statistics.median(value) for key, value in times.items()}
+    row.update(
+        case=case, agree=float((refined.argmax(0) == expected.argmax(0))
+                               .mean()),
+        changed=float((case.probs.argmax(0) != expected.argmax(0)).mean()),
+        dq=float(np.abs(refined - expected).mean()))
+    # (a smoke run measures the memory of its first case only)
+    if not args.no_memory and not (args.quick and name != args.case_list[0]):
+        row['memory'] = [child_memory_mb(args, name, what) for what in
+                         ('forward', 'backward', 'pydensecrf')]
+    return row
+
+
+def print_tables(rows: list, args: argparse.Namespace) -> None:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as info:
+            cpu = next(line.split(':', 1)[1].strip() for line in info
+                       if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    print(f'\n## DenseCRF vs pydensecrf ({date.today()}, {cpu}, '
+          f'{os.cpu_count()} cores, torch {torch.__version__}, '
+          f'device={args.device}, threads={args.threads}, '
+          f'median of {args.repeats})\n')
+    print(f'{ITERATIONS} iterations, symmetric normalisation, Potts; '
+          'seconds. "build" is the lattice construction per call (ours: the '
+          'colour lattice, the position lattice is cached; pydensecrf: both '
+          'kernels), "iters" the rest. Memory: peak RSS above the inputs of '
+          'one call in a fresh process, MB.\n')
+    print('| case | size x C | pydensecrf (build + iters) | ours forward '
+          '(build + iters) | ours / pydensecrf | ours fwd+bwd | fwd+bwd / '
+          'fwd | memory ours fwd / fwd+bwd / pydensecrf | labels = '
+          'pydensecrf |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for row in rows:
+        case = row['case']
+        height, width = case.size
+        memory = ' / '.join(f'{m:.0f}' for m in row.get('memory', [])) \
+            or '-'
+        print(f'| {case.name} | {height}x{width} x {case.num_classes} | '
+              f'{row["pyd"]:.3f} ({row["pyd_build"]:.3f} + '
+              f'{row["pyd"] - row["pyd_build"]:.3f}) | '
+              f'{row["fwd"]:.3f} ({row["build"]:.3f} + '
+              f'{row["fwd"] - row["build"]:.3f}) | '
+              f'{row["fwd"] / row["pyd"]:.2f} | {row["both"]:.3f} | '
+              f'{row["both"] / row["fwd"]:.2f} | {memory} | '
+              f'{100 * row["agree"]:.2f} % |')
+    print('\nLabels changed by pydensecrf (share of pixels): ' + ', '.join(
+        f'{row["case"].name} {100 * row["changed"]:.0f} %' for row in rows)
+        + '; mean |Q_ours - Q_pydensecrf|: ' + ', '.join(
+            f'{row["case"].name} {row["dq"]:.1e}' for row in rows) + '.')
 
 
 def main(argv=None) -> int:
@@ -226,54 +308,11 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     torch.set_num_threads(args.threads)
-    device = args.device
-    scenes = make_inputs(args.seed, SIZE)
-    crf2 = build_crf(False, device)
-    crf3 = build_crf(True, device)
     rows = []
-    for name, scene in scenes.items():
-        tensors = to_tensors(scene, device)
-        ref = median_time(lambda: pydensecrf_forward(dcrf, scene),
-                          args.repeats, 'cpu')
-        ours = median_time(lambda: ours_forward(crf2, tensors, False),
-                           args.repeats, device)
-        ours3 = median_time(lambda: ours_forward(crf3, tensors, True),
-                            args.repeats, device)
-        both = median_time(lambda: ours_forward_backward(crf2, tensors, False),
-                           args.repeats, device)
-        rows.append((name, ref, ours, ours / ref, ours3, both))
-    print(f'\n## DenseCRF vs pydensecrf ({date.today()}, '
-          f'{platform.processor() or platform.machine()}, torch '
-          f'{torch.__version__}, device={device}, threads={args.threads})\n')
-    print('480x640, 40 classes, 5 iterations, appearance + smoothness, Potts '
-          '(theta 160/3/3, w 7/3); seconds, median of '
-          f'{args.repeats} runs. "forward": inference (no autograd); '
-          '"3 kernels": with the depth kernel; "fwd+bwd": with autograd, '
-          'backward of a loss on the output.\n')
-    print('| image | pydensecrf (C++, 1 thread) | ours forward | ratio | '
-          'ours 3 kernels | ours fwd+bwd |')
-    print('|---|---|---|---|---|---|')
-    for name, ref, ours, ratio, ours3, both in rows:
-        print(f'| {name} | {ref:.3f} | {ours:.3f} | {ratio:.2f} | '
-              f'{ours3:.3f} | {both:.3f} |')
-    name = list(scenes)[-1]
-    mem_fwd = child_peak_memory_mb(args, 'forward')
-    mem_both = child_peak_memory_mb(args, 'backward')
-    kind = ('CUDA allocator peak' if device == 'cuda'
-            else 'peak resident set size above the inputs, fresh process')
-    print(f'\nPeak memory on the {name} ({kind}): forward {mem_fwd:.0f} MB, '
-          f'forward+backward {mem_both:.0f} MB\n')
-    print('Time growth, ours forward (s; microseconds per pixel):\n')
-    print('| size | ' + ' | '.join(scenes) + ' |')
-    print('|---|' + '---|' * len(scenes))
-    for height, width in ((120, 160), (240, 320), (480, 640)):
-        cells = []
-        for name, small in make_inputs(args.seed, (height, width)).items():
-            tensors = to_tensors(small, device)
-            sec = median_time(lambda: ours_forward(crf2, tensors, False),
-                              args.repeats, device)
-            cells.append(f'{sec:.3f} ({1e6 * sec / (height * width):.2f})')
-        print(f'| {height}x{width} | ' + ' | '.join(cells) + ' |')
+    for name in args.case_list:
+        rows.append(measure(dcrf, name, args))
+        print(f'{name}: done', file=sys.stderr, flush=True)
+    print_tables(rows, args)
     return 0
 
 
