@@ -131,7 +131,6 @@ class SeedRun:
         self.env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                         MKL_NUM_THREADS=str(threads))
         self.threads = threads
-        self.minutes: dict[str, float] = {}
 
     def say(self, text: str) -> None:
         print(f'[seed {self.seed}] {text}', flush=True)
@@ -163,26 +162,35 @@ class SeedRun:
         temporary = self.data_root + '.tmp'
         shutil.rmtree(temporary, ignore_errors=True)
         shutil.rmtree(self.data_root, ignore_errors=True)
-        command = [sys.executable, osp.join(ROOT, 'tools', 'make_synthetic.py'),
-                   '--out', temporary, '--seed', str(self.seed),
-                   '--num-train', str(DATA['num_train']), '--num-test',
-                   str(DATA['num_test']), '--size', DATA['size'],
-                   '--variant', DATA['variant'], '--no-progress']
+        tool = osp.join(ROOT, 'tools', 'make_synthetic.py')
+        command = [sys.executable, tool, '--out', temporary,
+                   '--seed', str(self.seed),
+                   '--num-train', str(DATA['num_train']),
+                   '--num-test', str(DATA['num_test']),
+                   '--size', DATA['size'], '--variant', DATA['variant'],
+                   '--no-progress']
         self.tool(command, folder, 'make_synthetic')
         os.replace(temporary, self.data_root)
         return dict(data_root=self.data_root)
 
+    def published(self, name: str) -> str:
+        """The model-zoo style checkpoint of training step NAME."""
+        return osp.join(self.folder, name, 'published.pth')
+
     def train(self, config: str, load_from: str | None):
+        """A step: mmseg's tools/train.py, then its checkpoint published."""
         def work(folder: str) -> dict:
             command = steps.train_command(config, folder, self.data_root,
                                           self.seed, load_from)
             self.tool(command, folder, 'train')
-            published = osp.join(folder, 'published.pth')
-            steps.publish_checkpoint(steps.last_checkpoint(folder), published)
-            return dict(checkpoint=published)
+            trained = steps.last_checkpoint(folder)
+            steps.publish_checkpoint(trained, osp.join(folder,
+                                                       'published.pth'))
+            return dict(trained=trained)
         return work
 
     def test(self, config: str, checkpoint: str):
+        """A step: mmseg's tools/test.py; its scalar metrics."""
         def work(folder: str) -> dict:
             shutil.rmtree(folder, ignore_errors=True)
             self.tool(steps.test_command(config, checkpoint, folder,
@@ -203,22 +211,22 @@ class SeedRun:
         stock = self.step('stock_train', 'stock SegFormer: mmseg '
                           'tools/train.py', stock_fp,
                           self.train(CONFIGS['stock'], None))
+        stock_pth = self.published('stock_train')
         row1 = self.step('stock_test', '1. stock model: mmseg tools/test.py',
-                         fp(stock=stock_fp), self.test(CONFIGS['stock'],
-                                                       stock['checkpoint']))
+                         fp(stock=stock_fp),
+                         self.test(CONFIGS['stock'], stock_pth))
         row2 = self.step('crf_default_test', '2. + CRF at its defaults: '
                          'mmseg tools/test.py',
                          fp(stock=stock_fp, config=texts['crf_default']),
-                         self.test(CONFIGS['crf_default'],
-                                   stock['checkpoint']))
+                         self.test(CONFIGS['crf_default'], stock_pth))
         crf_fp = fp(stock=stock_fp, config=texts['crf_trained'])
         crf = self.step('crf_train', '3. CRF alone (refiner_only): mmseg '
                         'tools/train.py', crf_fp,
-                        self.train(CONFIGS['crf_trained'],
-                                   stock['checkpoint']))
+                        self.train(CONFIGS['crf_trained'], stock_pth))
         row3 = self.step('crf_trained_test', '3. + trained CRF: mmseg '
                          'tools/test.py', fp(crf=crf_fp),
-                         self.test(CONFIGS['crf_trained'], crf['checkpoint']))
+                         self.test(CONFIGS['crf_trained'],
+                                   self.published('crf_train')))
         return dict(
             miou=dict(stock=row1['metrics']['mIoU'],
                       crf_default=row2['metrics']['sem/mIoU'],

@@ -89,7 +89,8 @@ def test_markdown_tables_lines():
     mean, std = numpy_stat([4.0, 2.5, -1.0])
     assert (f'| 3 − 1 | +{mean:.2f} ± {std:.2f} | +4.00, +2.50, -1.00 | '
             'no difference |') in lines
-    assert any(line.startswith('| 3 − 2 | -0.17 ± 1.15 |') for line in lines)
+    assert any(line.startswith('| 3 − 2 | -0.17 ± 1.15 |')
+               for line in lines)
     assert 'within 0.004 mIoU' in text
 
 
