@@ -121,6 +121,4 @@ class ExactMeanFieldPlan:
         for filt, mat, grad_mat in zip(self.filters, state[0], grad_compat):
             grad_mat -= grad.t() @ filt(q)
             grad_q -= filt.transpose(grad @ mat)
-        softmax_backward(grad_q, q, target)
-        num, classes, per_image = grad_unary.shape
-        grad_unary += target.view(num, per_image, classes).transpose(1, 2)
+        grad_unary += softmax_backward(grad_q, q, target)

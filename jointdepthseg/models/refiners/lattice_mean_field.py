@@ -166,8 +166,8 @@ class LatticeMeanFieldPlan:
                 part = weight * filt.message_of_ones
                 constant = part if constant is None else constant + part
         unary_rows = table[self.unary_start:]
-        block = block_rows(classes, unary.element_size())
-        for image, p0, p1, r0, r1 in pixel_blocks(num, per_image, block):
+        for image, p0, p1, r0, r1 in pixel_blocks(num, per_image,
+                                                  block_rows(table)):
             rows_block = unary_rows[r0:r1]
             rows_block.copy_(unary[image, :, p0:p1].t())
             if constant is not None:
@@ -181,7 +181,7 @@ class LatticeMeanFieldPlan:
 
     def initial(self, state: dict, q: Tensor) -> None:
         unary_rows = state['forward'].table[self.unary_start:]
-        block = block_rows(q.shape[1], q.element_size())
+        block = min(block_rows(q), self.num_points)
         for r0 in range(0, self.num_points, block):
             softmax_rows(unary_rows[r0:r0 + block].clone(), q[r0:r0 + block])
 
@@ -208,7 +208,7 @@ class LatticeMeanFieldPlan:
         sliced on their own, the self term of ``values``; then
         ``finish(block_sum, image, p0, p1, r0, r1)``."""
         classes = values.shape[1]
-        rows = block_rows(classes, values.element_size())
+        rows = block_rows(values)
         entries = direction.entries
         for image, p0, p1, r0, r1 in pixel_blocks(
                 self.num_images, self.per_image, rows):
@@ -276,7 +276,7 @@ class LatticeMeanFieldPlan:
         del blurred
 
         def finish(acc, image, p0, p1, r0, r1) -> None:
-            block = softmax_backward(acc, q[r0:r1], target[r0:r1])
-            grad_unary[image, :, p0:p1] += block.t()
+            grad_unary[r0:r1] += softmax_backward(acc, q[r0:r1],
+                                                  target[r0:r1])
 
         self._pixel_pass(direction, outside, grad, finish)

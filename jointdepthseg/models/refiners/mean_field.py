@@ -42,19 +42,33 @@ def compatibility_matrices(mu: Tensor, kernel_weights: list) -> list:
     return [mu * weight for weight in kernel_weights]
 
 
+# A compatibility counts as Potts when it is a (J - I) up to this many
+# units of rounding of a: the kernel weights come out of a softmax whose
+# vectorised and scalar paths round equal inputs differently, so the w(m)
+# of a Potts start differ in their last bit.
+POTTS_TOLERANCE_ULPS = 8
+
+
 def potts_weight(matrix: Tensor) -> float | None:
-    """``a`` where ``matrix`` is exactly ``a (J - I)``, else None.
+    """``a`` where ``matrix`` is ``a (J - I)``, else None.
+
+    Exact up to ``POTTS_TOLERANCE_ULPS`` roundings of ``a``: the shortcut
+    then differs from the C x C product by as much as the product's own
+    rounding.
 
     Args:
         matrix (Tensor): (C, C) compatibility ``A_m``.
     """
     classes = matrix.shape[0]
-    if classes == 1:
-        return 0.0 if not bool(matrix.any()) else None
-    value = matrix[0, 1]
+    value = float(matrix[0, 1]) if classes > 1 else 0.0
     eye = torch.eye(classes, dtype=torch.bool, device=matrix.device)
-    potts = torch.where(eye, torch.zeros_like(matrix), value)
-    return float(value) if torch.equal(matrix, potts) else None
+    potts = torch.where(eye, torch.zeros_like(matrix),
+                        torch.full_like(matrix, value))
+    tolerance = POTTS_TOLERANCE_ULPS * torch.finfo(matrix.dtype).eps * abs(
+        value)
+    if float((matrix - potts).abs().max()) > tolerance:
+        return None
+    return value
 
 
 # Below this many classes a softmax written out (max, exp, sum, divide) beats
@@ -83,10 +97,15 @@ def softmax_backward(grad_q: Tensor, q: Tensor, out: Tensor) -> Tensor:
     return torch.mul(q, grad_q.sub_(inner), out=out)
 
 
-def block_rows(classes: int, element_size: int) -> int:
-    """Pixel rows per block of the pixel-side passes: a (rows, C) block of
-    ``BLOCK_BYTES`` stays in a core's cache."""
-    return max(MIN_BLOCK_ROWS, BLOCK_BYTES // max(classes * element_size, 1))
+def block_rows(like: Tensor) -> int:
+    """Pixel rows per block of the pixel-side passes over (P, C) tensors
+    like ``like``: on CPU a (rows, C) block of ``BLOCK_BYTES`` stays in a
+    core's cache; elsewhere (CUDA) one block per image, as every block is a
+    few kernel launches."""
+    if like.device.type != 'cpu':
+        return 2**62
+    return max(MIN_BLOCK_ROWS,
+               BLOCK_BYTES // max(like.shape[-1] * like.element_size(), 1))
 
 
 def pixel_blocks(num_images: int, per_image: int, rows: int):
@@ -103,9 +122,18 @@ def channels_to_rows(values: Tensor, out: Tensor) -> Tensor:
     block (a strided transposing copy of the whole tensor is 3-10x slower on
     CPU)."""
     num, classes, per_image = values.shape
-    rows = block_rows(classes, values.element_size())
-    for image, p0, p1, r0, r1 in pixel_blocks(num, per_image, rows):
+    for image, p0, p1, r0, r1 in pixel_blocks(num, per_image,
+                                              block_rows(out)):
         out[r0:r1].copy_(values[image, :, p0:p1].t())
+    return out
+
+
+def rows_to_channels(rows: Tensor, out: Tensor) -> Tensor:
+    """The inverse of :func:`channels_to_rows`: (B * N, C) into (B, C, N)."""
+    num, classes, per_image = out.shape
+    for image, p0, p1, r0, r1 in pixel_blocks(num, per_image,
+                                              block_rows(rows)):
+        out[image, :, p0:p1].copy_(rows[r0:r1].t())
     return out
 
 
@@ -134,7 +162,7 @@ class MeanFieldPlan:
     with ``grad`` (P, C) = dL/dout of the iteration that read ``q``,
     subtract ``grad^T message_m(q)`` from ``grad_compat[m]``, write
     ``softmax'(q) [-sum_m message_m^T(grad A_m)]`` into ``target`` (P, C)
-    and add it to ``grad_unary`` (B, C, N).
+    and add it to ``grad_unary`` (P, C).
     """
 
     num_points: int
@@ -181,17 +209,20 @@ class MeanField(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out: Tensor):
         compat = ctx.saved_tensors
-        grad_unary = grad_out.clone(memory_format=torch.contiguous_format)
-        num, classes, per_image = grad_unary.shape
-        grad = channels_to_rows(grad_unary,
-                                grad_unary.new_empty(num * per_image,
-                                                     classes))
+        num, classes, per_image = grad_out.shape
+        grad = channels_to_rows(grad_out,
+                                grad_out.new_empty(num * per_image, classes))
+        # dL/dz summed in rows (contiguous adds), transposed once at the end
+        grad_rows = grad.clone()
         grad_compat = [torch.zeros_like(a) for a in compat]
+        # G_t is not needed once G_(t-1) is written: two buffers in turn
+        target = torch.empty_like(grad)
         for q, extra in reversed(ctx.saved):
-            target = torch.empty_like(grad)
             ctx.plan.adjoint(grad, q, extra, ctx.state, grad_compat, target,
-                             grad_unary)
-            grad = target
+                             grad_rows)
+            grad, target = target, grad
+        grad_unary = rows_to_channels(grad_rows, torch.empty(
+            grad_out.shape, dtype=grad.dtype, device=grad.device))
         return (None, None, None, None, grad_unary, *grad_compat)
 
 

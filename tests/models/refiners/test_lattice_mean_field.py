@@ -244,11 +244,14 @@ def test_potts_shortcut_equals_the_dense_products(normalize, monkeypatch):
         torch.testing.assert_close(grad, ref, rtol=0, atol=1e-10)
 
 
-def test_blocks_never_mix_images_and_cover_every_row(monkeypatch):
+@pytest.mark.parametrize('block_rows', [7, 2**40])
+def test_blocks_never_mix_images_and_cover_every_row(block_rows,
+                                                     monkeypatch):
     """Two images in one batch, blocks of 7 rows (so blocks end inside and
-    at the end of each image): the batch equals each image alone, with and
-    without gradients."""
-    monkeypatch.setattr(mean_field, 'BLOCK_BYTES', 7 * CLASSES * 8)
+    at the end of each image) or one block per image (as on CUDA): the
+    batch equals each image alone, with gradients."""
+    monkeypatch.setattr(mean_field, 'BLOCK_BYTES',
+                        block_rows * CLASSES * 8)
     monkeypatch.setattr(mean_field, 'MIN_BLOCK_ROWS', 1)
     images, depths, unaries = zip(scene(5), scene(6))
     gen = torch.Generator().manual_seed(7)

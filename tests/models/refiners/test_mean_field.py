@@ -13,16 +13,29 @@ from jointdepthseg.models.refiners.mean_field import (channels_to_rows,
                                                       softmax_rows)
 
 
-def test_potts_weight_recognises_exactly_a_times_j_minus_i():
+def test_potts_weight_recognises_a_times_j_minus_i_up_to_rounding():
     eye = torch.eye(3)
     assert potts_weight(2.5 * (1 - eye)) == 2.5
     assert potts_weight(torch.zeros(3, 3)) == 0.0
     assert potts_weight(torch.zeros(1, 1)) == 0.0
     assert potts_weight(torch.ones(1, 1)) is None
+    ulp = torch.finfo(torch.float32).eps * 2.5
+    rounded = 2.5 * (1 - eye)
+    rounded[0, 2] += 2 * ulp     # how DenseCRF's softmax rounds
+    assert potts_weight(rounded) == 2.5
     almost = 2.5 * (1 - eye)
-    almost[0, 2] += 1e-6
+    almost[0, 2] += 1e-4
     assert potts_weight(almost) is None
     assert potts_weight(2.5 * (1 - eye) + 0.1 * eye) is None   # diagonal
+    assert potts_weight(-2.5 * (1 - eye)) == -2.5
+
+
+def test_the_crf_at_its_potts_start_is_recognised():
+    from jointdepthseg.models.refiners import DenseCRF
+    crf = DenseCRF(21, w_appearance=10., w_depth=None, w_smooth=3.)
+    weights = crf.kernel_weights()
+    assert [potts_weight(crf.compatibility * weights[name])
+            for name in crf.kernels] == pytest.approx([10., 3.])
 
 
 @pytest.mark.parametrize('classes', [1, 3, 6, 40])
