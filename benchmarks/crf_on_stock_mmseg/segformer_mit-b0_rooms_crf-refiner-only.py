@@ -7,7 +7,7 @@
 #
 #   python .venv/lib/python3.11/site-packages/mmseg/.mim/tools/train.py \
 #       benchmarks/crf_on_stock_mmseg/segformer_mit-b0_rooms_crf-refiner-only.py \
-#       --cfg-options data_root=data/synthetic load_from=STOCK.pth
+#       --cfg-options load_from=STOCK.pth
 _base_ = ['./segformer_mit-b0_rooms.py']
 
 # The same CRF as segformer_mit-b0_rooms_crf.py (its starting point).

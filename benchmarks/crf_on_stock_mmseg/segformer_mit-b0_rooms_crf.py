@@ -1,11 +1,18 @@
 # The stock SegFormer of segformer_mit-b0_rooms.py with our dense CRF after
 # inference, at DenseCRF's default parameters (no training): the one-key
 # change of docs/reuse.md. Tested with mmseg's tools/test.py on the stock
-# checkpoint, which loads unchanged (one log line: no refiner.* weights):
+# checkpoint (STOCK.pth), which loads unchanged (one log line: no refiner.*
+# weights):
 #
 #   python .venv/lib/python3.11/site-packages/mmseg/.mim/tools/test.py \
-#       benchmarks/crf_on_stock_mmseg/segformer_mit-b0_rooms_crf.py STOCK.pth \
-#       --cfg-options data_root=data/synthetic
+#       benchmarks/crf_on_stock_mmseg/segformer_mit-b0_rooms_crf.py STOCK.pth
+#
+# STOCK.pth is a model-zoo style file (weights and meta). The iter_N.pth
+# that mmseg's tools/train.py writes also holds mmengine's message hub,
+# which torch >= 2.6's safe loader refuses, in mmseg's own tools/test.py
+# too (with or without the CRF); the benchmark therefore publishes it first
+# (mmseg_steps.publish_checkpoint), as mmseg's tools/misc/publish_model.py
+# would.
 _base_ = ['./segformer_mit-b0_rooms.py']
 
 # DenseCRF's defaults (5 mean-field iterations, w = 7 appearance and 3
