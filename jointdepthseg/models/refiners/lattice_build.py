@@ -20,6 +20,12 @@ Vectorised, with no hash table, on CPU and CUDA tensors alike:
 5. :func:`blur_neighbours`: a step along any lattice axis moves from
    remainder ``r`` to ``r + 1``, by a constant key offset, so each block's
    sorted keys shifted are looked up (``searchsorted``) in the next block's.
+
+Measured and not kept (one CPU thread, 480x640 rooms and 512x512 photos):
+numbering the vertices remainder by remainder (each remainder's splat one
+stable argsort of P int32) built 7 % faster but made the iterations 13-47 %
+slower than the global first-pixel order; one sort of all ``P (d + 1)``
+vertex keys (the previous build) costs as much as steps 1-4 together.
 """
 from __future__ import annotations
 

@@ -249,7 +249,7 @@ def test_inference_without_gradients_equals_the_tracked_pass(normalize,
     them every iteration's Q is kept.  Same numbers, in many blocks, on a
     batch whose noise image has a colour lattice larger than the image
     (sliced on its own)."""
-    monkeypatch.setattr(mean_field, 'BLOCK_BYTES', 512)
+    monkeypatch.setattr(mean_field, 'BLOCK_BYTES', 7 * 4 * 4)  # 7 rows
     monkeypatch.setattr(mean_field, 'MIN_BLOCK_ROWS', 1)
     image, depth, logits, _ = structured_scene(20, 30, classes=4)
     noise = torch.rand(1, 3, 20, 30) * 255
