@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import math
-import os
 import os.path as osp
 
 import torch
@@ -121,6 +119,7 @@ def main() -> None:
     init_default_scope('mmseg')
     from jointdepthseg.apis import init_model
     from jointdepthseg.datasets.nyu_classes import NYU40_CLASSES
+    from jointdepthseg.fileio import atomic_write_json
     from jointdepthseg.evaluation.confusion import (confusion_matrix,
                                                     segmentation_scores)
     from mmseg.registry import DATASETS
@@ -199,9 +198,7 @@ def main() -> None:
             cells = ' | '.join(f'{t} {v:.1f} %' for t, v in shares.items())
             print(f'| {NYU40_CLASSES[c]} | {name} | {cells} |')
     if args.json:
-        with open(args.json + '.tmp', 'w') as file:
-            json.dump(rows, file, indent=1)
-        os.replace(args.json + '.tmp', args.json)  # never half-written
+        atomic_write_json(args.json, rows, indent=1)
 
 
 if __name__ == '__main__':

@@ -31,7 +31,7 @@ train_dataloader = dict(batch_size=4)
 # docs/crf.md "Learning the weights") at 5e-2, without weight decay, which
 # would pull them towards 0 ("no CRF"). 5e-2 lets a logit move by up to ~2
 # (w by up to x7) over these 80 iterations (1e-2 with the old free weights
-# left every w within +-0.2 of its start, issue 9); on a development seed
+# left every w within +-0.2 of its start); on a development seed
 # (7, depth-cue, never reported) 2e-1 raised the CRF's training loss (0.59
 # against 0.39 at iteration 50).
 optim_wrapper = dict(

@@ -1,4 +1,4 @@
-# Stage 3 on the synthetic rooms with RGB-D input (issue 9, not in the paper):
+# Stage 3 on the synthetic rooms with RGB-D input (not in the paper):
 # as stage3_crf.py ("Sem-CRF+"), but the CRF's depth kernel reads the
 # measured depth (raw_depths/: the exact depth with Kinect-like holes and
 # noise) instead of the network's estimate; holes (0) are filled with the

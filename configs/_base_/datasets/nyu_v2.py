@@ -47,7 +47,7 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type, data_root=train_data_root, split='train',
-        pipeline=train_pipeline))
+        made_by='augment_nyu', pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -55,7 +55,7 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type, data_root=data_root, split='test',
-        pipeline=test_pipeline))
+        made_by='convert_nyu', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = [
     dict(type='SemanticSegMetric'),       # Table 3

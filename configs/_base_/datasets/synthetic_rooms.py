@@ -32,14 +32,14 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
-                 pipeline=train_pipeline))
+                 made_by='make_synthetic', pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=4,
     num_workers=2,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, split='test',
-                 pipeline=test_pipeline))
+                 made_by='make_synthetic', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = [
     dict(type='SemanticSegMetric'),
