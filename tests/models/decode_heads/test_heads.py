@@ -90,6 +90,47 @@ def test_seg_loss_is_eq2_mean_over_labelled_pixels():
     assert loss.item() == pytest.approx(sum(terms) / len(terms), rel=1e-5)
 
 
+
+@pytest.mark.parametrize('loss_decode', [
+    dict(type='CrossEntropyLoss', loss_weight=1.0, avg_non_ignore=True),
+    [dict(type='CrossEntropyLoss', loss_weight=1.0),
+     dict(type='CrossEntropyLoss', loss_weight=0.5),  # same name: summed
+     dict(type='DiceLoss', loss_weight=0.3)]])
+def test_seg_loss_equals_mmsegs_without_its_identity_resize(loss_decode,
+                                                            monkeypatch):
+    """At the labels' size the head skips mmseg's resize (an exact copy):
+    losses, accuracy and gradients equal mmseg's own loss_by_feat bit for
+    bit; at another size it is mmseg's path."""
+    from mmseg.models.decode_heads import decode_head
+    from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+    resized = []
+
+    def counting_resize(input, size, **kwargs):
+        resized.append(tuple(input.shape[2:]))
+        return F.interpolate(input, size, **kwargs)
+
+    monkeypatch.setattr(decode_head, 'resize', counting_resize)
+    torch.manual_seed(0)
+    head = MultiScaleSegHead(CHANNELS, num_classes=5,
+                             loss_decode=loss_decode)
+    labels = torch.randint(0, 5, (2, 1, 6, 8))
+    labels[0, 0, 0, :3] = 255
+    samples = [sample_with(labels=label) for label in labels]
+    for size in ((6, 8), (3, 4)):
+        logits = torch.randn(2, 5, *size)
+        ours_in = logits.clone().requires_grad_()
+        mmseg_in = logits.clone().requires_grad_()
+        resized.clear()
+        ours = head.loss_by_feat(ours_in, samples)
+        assert resized == ([] if size == (6, 8) else [size])
+        stock = BaseDecodeHead.loss_by_feat(head, mmseg_in, samples)
+        assert list(ours) == list(stock)
+        for key in stock:
+            assert torch.equal(ours[key], stock[key]), (size, key)
+        sum(v for k, v in ours.items() if k != 'acc_seg').backward()
+        sum(v for k, v in stock.items() if k != 'acc_seg').backward()
+        assert torch.equal(ours_in.grad, mmseg_in.grad), size
+
 def test_depth_loss_uses_eq3_and_ignores_invalid_pixels():
     torch.manual_seed(0)
     head = DepthBinHead(CHANNELS, num_bins=4, bin_size=1.0)
