@@ -8,16 +8,42 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+import torch
 from torch import Tensor, nn
 
-from ..utils import bilinear_resize
+from ..utils import bilinear_resize_sum
+
+
+def pointwise_conv(feature: Tensor, conv: nn.Conv2d) -> Tensor:
+    """``conv(feature)`` for a 1x1 convolution, as one batched matrix
+    product: (B, I, H, W) -> (B, O, H, W).
+
+    ``bias + W @ x`` per image with x the (I, H*W) pixels, in one ``baddbmm``
+    (bias added inside the product). Equal to the convolution up to float
+    rounding (~1e-6); on 2 CPU cores its forward + backward took 21 ms
+    against mkldnn's 80 ms at the depth head's full-size branch (8 -> 50
+    channels, 8 x 120 x 160) and 12 against 29 ms at the semantic head's.
+    """
+    batch, in_channels, height, width = feature.shape
+    out_channels = conv.out_channels
+    weight = conv.weight.view(1, out_channels, in_channels)
+    bias = (conv.bias if conv.bias is not None else
+            feature.new_zeros(out_channels)).view(1, out_channels, 1)
+    scores = torch.baddbmm(
+        bias.expand(batch, out_channels, height * width),
+        weight.expand(batch, out_channels, in_channels),
+        feature.reshape(batch, in_channels, height * width))
+    return scores.view(batch, out_channels, height, width)
 
 
 class BranchClassifiers(nn.Module):
     """1x1 conv per branch, bilinear upsampling to branch 1's size, sum.
 
-    The upsampling is ``bilinear_resize`` (F.interpolate's result as two
-    matrix products, whose backward is fast on CPUs).
+    The 1x1 convolutions run as matrix products (:func:`pointwise_conv`);
+    the upsampling and the sum of the upsampled maps are one
+    ``bilinear_resize_sum`` (F.interpolate's result as matrix products, whose
+    backward is fast on CPUs). Keys and initialisation are those of the
+    ``nn.Conv2d`` modules.
 
     Args:
         in_channels: channels of each branch feature.
@@ -46,13 +72,17 @@ class BranchClassifiers(nn.Module):
             raise ValueError(f'expected {len(self.convs)} branch features, '
                              f'got {len(features)}')
         out_size = features[0].shape[2:]
-        total = None
+        at_size, to_resize = [], []
         for feature, conv in zip(features, self.convs):
             if self.dropout is not None:
                 feature = self.dropout(feature)
-            scores = conv(feature)
-            if scores.shape[2:] != out_size:
-                scores = bilinear_resize(scores, out_size,
-                                         self.align_corners)
-            total = scores if total is None else total + scores
+            scores = pointwise_conv(feature, conv)
+            (at_size if scores.shape[2:] == out_size else
+             to_resize).append(scores)
+        total = at_size[0]
+        for scores in at_size[1:]:
+            total = total + scores
+        if to_resize:
+            total = total + bilinear_resize_sum(to_resize, out_size,
+                                                self.align_corners)
         return total

@@ -1,3 +1,4 @@
-from .bilinear_resize import bilinear_resize, interpolation_matrix
+from .bilinear_resize import (bilinear_resize, bilinear_resize_sum,
+                              interpolation_matrix)
 
-__all__ = ['bilinear_resize', 'interpolation_matrix']
+__all__ = ['bilinear_resize', 'bilinear_resize_sum', 'interpolation_matrix']

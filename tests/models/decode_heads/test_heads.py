@@ -64,6 +64,25 @@ def test_heads_sum_upsampled_branch_scores(head_type):
     torch.testing.assert_close(out, expected)
 
 
+
+@pytest.mark.parametrize('bias', [True, False])
+def test_pointwise_conv_is_the_1x1_convolution(bias):
+    """Values and gradients (input, weight, bias) against nn.Conv2d, float64."""
+    from jointdepthseg.models.decode_heads.branch_classifiers import \
+        pointwise_conv
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(5, 7, 1, bias=bias).double()
+    x = torch.randn(3, 5, 4, 6, dtype=torch.float64, requires_grad=True)
+    ours = pointwise_conv(x, conv)
+    ours_grads = torch.autograd.grad((ours ** 2).sum(),
+                                     [x, *conv.parameters()])
+    expected = conv(x)
+    expected_grads = torch.autograd.grad((expected ** 2).sum(),
+                                         [x, *conv.parameters()])
+    torch.testing.assert_close(ours, expected, rtol=0, atol=1e-12)
+    for got, want in zip(ours_grads, expected_grads):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-11)
+
 def sample_with(labels=None, depth=None):
     sample = SegDataSample()
     if labels is not None:

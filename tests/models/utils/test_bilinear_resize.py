@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from jointdepthseg.models.utils import bilinear_resize, interpolation_matrix
+from jointdepthseg.models.utils import (bilinear_resize, bilinear_resize_sum,
+                                       interpolation_matrix)
 
 SIZES = [((15, 20), (120, 160)),  # the heads' 1/8 branch, up
          ((60, 80), (120, 160)),  # 1/2 branch
@@ -59,3 +60,33 @@ def test_bad_input_is_refused():
         bilinear_resize(torch.zeros(3, 4, 5), (8, 10))
     with pytest.raises(ValueError, match='sizes must be >= 1'):
         interpolation_matrix(0, 4, False)
+
+
+@pytest.mark.parametrize('align_corners', [False, True])
+def test_resize_sum_equals_the_sum_of_interpolations(align_corners):
+    """Values and gradients of every input against F.interpolate's, summed,
+    in float64 (sizes as the heads' branches: 1/2, 1/4 twice, 1/8, and one
+    non-integer ratio)."""
+    torch.manual_seed(0)
+    shapes = [(8, 10), (4, 5), (4, 5), (2, 3), (5, 7)]
+    maps = [torch.randn(2, 3, *s, dtype=torch.float64, requires_grad=True)
+            for s in shapes]
+    size = (16, 20)
+    ours = bilinear_resize_sum(maps, size, align_corners)
+    ours_grads = torch.autograd.grad((ours * ours).sum(), maps)
+    expected = sum(F.interpolate(x, size, mode='bilinear',
+                                 align_corners=align_corners) for x in maps)
+    expected_grads = torch.autograd.grad((expected * expected).sum(), maps)
+    torch.testing.assert_close(ours, expected, rtol=0, atol=1e-12)
+    for got, want in zip(ours_grads, expected_grads):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-11)
+
+
+def test_resize_sum_refuses_mismatched_maps():
+    with pytest.raises(ValueError, match='no maps'):
+        bilinear_resize_sum([], (4, 4))
+    with pytest.raises(ValueError, match='same B and C'):
+        bilinear_resize_sum([torch.zeros(1, 2, 3, 3), torch.zeros(1, 3, 3, 3)],
+                            (4, 4))
+    with pytest.raises(ValueError, match=r'\(B, C, H, W\)'):
+        bilinear_resize_sum([torch.zeros(2, 3, 3)], (4, 4))
