@@ -26,16 +26,21 @@ test_pipeline = [
     dict(type='LoadNYUAnnotations'),
     dict(type='PackSegInputs', meta_keys=meta_keys),
 ]
+# Loading in the training process: a room costs 1.6 ms to read and augment,
+# and on 2 CPU cores two worker processes (and moving their batches between
+# processes) took that time from the training step instead: a stage-1 step
+# inside the Runner 0.268 s with 2 workers, 0.236 s without
+# (benchmarks/bench_demo_stage.py). With a GPU, raise num_workers.
 train_dataloader = dict(
     batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
                  made_by='make_synthetic', pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=4,
-    num_workers=2,
+    num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, split='test',
