@@ -13,14 +13,12 @@ docs/reuse.md, "The dense CRF on any mmseg model".
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, SampleList, add_prefix
+from mmseg.utils import SampleList, add_prefix
 from .crf_refiner_mixin import CRFRefinerMixin
 
 
@@ -53,14 +51,6 @@ class CRFEncoderDecoder(CRFRefinerMixin, EncoderDecoder):
         refiner_loss_weight: factor on the CRF's loss (``crf.loss_*``).
         **kwargs: everything mmseg's ``EncoderDecoder`` takes.
     """
-
-    def __init__(self, refiner: ConfigType,
-                 crf_depth_source: Optional[str] = None,
-                 crf_training: str = 'end_to_end',
-                 refiner_loss_weight: float = 1.0, **kwargs):
-        super().__init__(**kwargs)
-        self._init_refiner(refiner, crf_depth_source, crf_training,
-                           refiner_loss_weight)
 
     @property
     def _crf_head(self) -> BaseDecodeHead:
@@ -99,14 +89,6 @@ class CRFCascadeEncoderDecoder(CRFRefinerMixin, CascadeEncoderDecoder):
             ``CRFEncoderDecoder``.
         **kwargs: everything mmseg's ``CascadeEncoderDecoder`` takes.
     """
-
-    def __init__(self, refiner: ConfigType,
-                 crf_depth_source: Optional[str] = None,
-                 crf_training: str = 'end_to_end',
-                 refiner_loss_weight: float = 1.0, **kwargs):
-        super().__init__(**kwargs)
-        self._init_refiner(refiner, crf_depth_source, crf_training,
-                           refiner_loss_weight)
 
     @property
     def _crf_head(self) -> BaseDecodeHead:

@@ -78,10 +78,20 @@ class CRFRefinerMixin:
     ``_decode_losses_and_unaries(x, data_samples)``.
     """
 
+    def __init__(self, refiner: Optional[dict] = None,
+                 crf_depth_source: Optional[str] = None,
+                 crf_training: str = 'end_to_end',
+                 refiner_loss_weight: float = 1.0, **kwargs) -> None:
+        """The mmseg segmentor's ``__init__(**kwargs)``, then the refiner
+        (arguments as ``CRFEncoderDecoder`` documents them)."""
+        super().__init__(**kwargs)
+        self._init_refiner(refiner, crf_depth_source, crf_training,
+                           refiner_loss_weight)
+
     def _init_refiner(self, refiner: Optional[dict],
                       crf_depth_source: Optional[str], crf_training: str,
                       refiner_loss_weight: float) -> None:
-        """Builds and checks the refiner; call after mmseg's ``__init__``."""
+        """Builds and checks the refiner, after mmseg's ``__init__``."""
         name = type(self).__name__
         if refiner is None:
             raise ValueError(
