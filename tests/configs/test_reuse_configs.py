@@ -97,6 +97,7 @@ EXPECTED_LOSSES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(TINY))
 def test_one_training_step(name, data_root):
     torch.manual_seed(0)

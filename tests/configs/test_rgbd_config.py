@@ -3,6 +3,7 @@ training step and a test run, with the --cfg-options tools/demo.py passes
 (data roots, load_from, seed)."""
 import os.path as osp
 
+import pytest
 import cv2
 
 import torch
@@ -44,6 +45,7 @@ def tiny_config(data_root, work_dir, load_from):
     return cfg
 
 
+@pytest.mark.slow
 def test_rgbd_config_trains_a_step_and_tests(tmp_path):
     data_root = write_tiny_dataset(tmp_path / 'data', num_train=2,
                                    num_test=2, size=SIZE, num_classes=40)

@@ -6,6 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from jointdepthseg.engine import checkpoint_safe_globals
@@ -60,6 +61,7 @@ class RecordRankWeightsHook(Hook):
 MAX_ITERS = 3
 
 
+@pytest.mark.slow
 def test_two_cpu_ranks_end_with_the_same_weights(tmp_path):
     data_root = write_tiny_dataset(tmp_path / 'data', num_train=4,
                                    num_test=1, size=(36, 40))

@@ -96,6 +96,7 @@ def test_one_line_errors(tmp_path, capsys, args, message):
     assert '\n' not in str(exit_info.value.code)
 
 
+@pytest.mark.slow
 def test_command_line_error_has_no_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, TOOL, f'A={tmp_path}'], capture_output=True,

@@ -13,6 +13,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from jointdepthseg.engine import checkpoint_safe_globals
@@ -67,6 +68,7 @@ def assert_same_nested(actual, expected, where):
         assert actual == expected, (where, actual, expected)
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
     data_root = write_tiny_dataset(tmp_path / 'data', num_train=4,
                                    num_test=1, size=(36, 40))

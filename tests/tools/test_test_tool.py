@@ -73,6 +73,7 @@ def save_checkpoint(tool, path, extra):
     torch.save({'state_dict': model.state_dict()}, path)
 
 
+@pytest.mark.slow
 def test_writes_metrics_report_and_figures(tmp_path):
     valid_pixels = make_dataset(tmp_path / 'data')
     extra = overrides(tmp_path / 'data', tmp_path / 'work')

@@ -5,6 +5,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from jointdepthseg.engine import checkpoint_safe_globals
@@ -21,6 +22,7 @@ def run_train(config, work_dir, tmp_path, *extra):
         env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_with_same_iteration_and_optimizer(tmp_path):
     data_root = write_tiny_dataset(tmp_path / 'data', num_train=4,
                                    num_test=1, size=(36, 40))

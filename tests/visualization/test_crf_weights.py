@@ -88,6 +88,7 @@ def test_png_is_written(tmp_path):
     assert np.array_equal(written, rgb)
 
 
+@pytest.mark.slow
 def test_tool_plots_a_checkpoint(tmp_path):
     ckpt = str(tmp_path / 'iter_10.pth')
     torch.save({'meta': {}, 'state_dict': stage3_state_dict()}, ckpt)
@@ -105,6 +106,7 @@ def test_tool_plots_a_checkpoint(tmp_path):
     assert 'Traceback' not in missing.stderr
 
 
+@pytest.mark.slow
 def test_tool_summarises_the_depth_only_pairs(tmp_path):
     """--pairs-from: the pair table's means against a hand computation."""
     crf = DenseCRF(5)
