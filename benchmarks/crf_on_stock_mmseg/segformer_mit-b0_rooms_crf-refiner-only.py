@@ -18,12 +18,12 @@ model = dict(type='CRFEncoderDecoder', refiner=crf,
 load_from = None  # the stock checkpoint (set by the benchmark)
 
 # Only the CRF trains, with AdamW without weight decay (which would pull mu
-# and w towards "no CRF"), as configs/crf/'s refiner-only config, but at the
+# and w towards "no CRF"), as configs/crf/'s refiner-only config, at the
 # rate of configs/synthetic/stage3_crf.py: on development seed 7 (never
-# reported; same stock checkpoint) 1e-3 (configs/crf/'s) gave 43.67 mIoU
-# and moved mu and the logits of w by at most 0.1 in 200 iterations, 5e-2
-# gave 45.44 (training loss 1.5 -> 0.58). 200 iterations of 4 crops (the
-# mean field costs most of a step on a CPU), not tuned.
+# reported; same stock checkpoint) 1e-3 (configs/crf/'s rate then) gave
+# 43.67 mIoU and moved mu and the logits of w by at most 0.1 in 200
+# iterations, 5e-2 gave 45.44 (training loss 1.5 -> 0.58). 200 iterations
+# of 4 crops (the mean field costs most of a step on a CPU), not tuned.
 crf_iters = 200
 optim_wrapper = dict(
     _delete_=True, type='OptimWrapper',
