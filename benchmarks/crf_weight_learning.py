@@ -1,6 +1,6 @@
 """Do the CRF's per-class-pair kernel weights learn which pairs each serves?
 
-On the toy scene of ``jointdepthseg/models/refiners/toy_scenes.py`` (a sofa
+On the toy scene of ``tests/helpers/toy_scenes.py`` (a sofa
 and a pillow of the very same colour, 0.5 m apart in depth, in front of a
 wall) only the depth kernel can tell pillow from sofa.  We train the CRF's
 weights alone (fixed noisy unaries, fresh scene every step, Adam) and print,
