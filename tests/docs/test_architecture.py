@@ -38,3 +38,25 @@ def test_architecture_lists_no_module_that_is_gone():
                            file.read())
     gone = [path for path in named if not osp.exists(osp.join(REPO, path))]
     assert not gone, f'docs/architecture.md names missing files: {gone}'
+
+
+def test_docs_name_only_files_that_exist():
+    """Every repository path to a source file that README.md and docs/*.md
+    name (``jointdepthseg/``, ``tools/``, ``tests/``, ``configs/``,
+    ``benchmarks/``) exists: a renamed module or test fails here, not in a
+    reader's shell."""
+    pattern = re.compile(r'(?<![\w/.])((?:jointdepthseg|tools|tests|configs|'
+                         r'benchmarks)/[\w/.-]+\.(?:py|sh|md))')
+    docs = [osp.join(REPO, 'README.md')] + sorted(
+        osp.join(REPO, 'docs', name)
+        for name in os.listdir(osp.join(REPO, 'docs')) if name.endswith('.md'))
+    missing, named = [], 0
+    for doc in docs:
+        with open(doc) as file:
+            for path in pattern.findall(file.read()):
+                named += 1
+                if not osp.exists(osp.join(REPO, path)):
+                    missing.append(f'{osp.relpath(doc, REPO)}: {path}')
+    assert named > 50, named  # the pattern finds the docs' paths
+    assert not missing, 'docs name files that do not exist: ' + '; '.join(
+        missing)
