@@ -48,7 +48,7 @@ def build_parser(description: str = DESCRIPTION) -> argparse.ArgumentParser:
                         help='synthetic test images')
     parser.add_argument('--rgbd', action='store_true',
                         help='also train and test the CRF on the measured '
-                        '(RGB-D) depth (about 2.5 min more on 2 CPU cores)')
+                        '(RGB-D) depth (about 1.5 min more on 2 CPU cores)')
     parser.add_argument('--show-num', type=int, default=6,
                         help='test images drawn as Fig. 2/3 panels per run')
     parser.add_argument('--spread', default=None,

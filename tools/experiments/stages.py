@@ -50,7 +50,7 @@ DEMO_STAGES = (
     Stage('stage3_crf', 'configs/synthetic/stage3_crf.py', 'stage2_joint',
           'Sem-CRF+'),
     # not in the paper's table: the CRF's depth from the Kinect-like depth;
-    # about 2.5 min more on 2 cores, so `make demo` leaves it out and the
+    # about 1.5 min more on 2 cores, so `make demo` leaves it out and the
     # ablation (--rgbd) reports it
     Stage('stage3_crf_rgbd', 'configs/synthetic/stage3_crf_rgbd.py',
           'stage2_joint', 'RGB-D Sem-CRF+', rgbd=True),
