@@ -10,12 +10,16 @@
   ``max_lattices`` most recently used (4 by default, a few tens of MB each at
   480x640); the least recently used one is dropped first.  A filter that
   served a backward pass also keeps its transposed blur.
-- **inference buffers**: the Q buffer that the mean field overwrites in
-  place when no gradient is needed (P x C floats), so that a CPU does not
-  page-fault a fresh multi-megabyte tensor on every call.  Key: the name
-  (``'q'``); one tensor per name, grown to the largest request and reused
-  for smaller ones.  Bound: one buffer per name, the size of the largest
-  request.
+- **a pool of CPU buffers** for the mean field's (P, C) tensors (each
+  iteration's Q, the fused slice table, the backward's gradients): a
+  :class:`BufferLease` borrows them for one call, or, when a backward pass
+  follows, until that backward has run, and then gives them back.  A CPU
+  page-faults every fresh multi-megabyte tensor (measured: a fresh
+  512x512 x 150 float tensor costs 2-3x the time of writing a reused one),
+  so a training step would otherwise pay for its memory again each time.
+  CUDA tensors are not pooled (PyTorch's caching allocator already reuses
+  them).  Bound: ``MAX_FREE_BUFFERS`` returned buffers; a buffer lent to a
+  forward whose backward never runs is freed with its graph, not returned.
 
 ``clear()`` (``DenseCRF.clear_cache()``) frees both; nothing is saved with the
 module's state.
@@ -29,10 +33,13 @@ import torch
 from torch import Tensor
 
 MAX_LATTICES = 4
+# A tracked 5-iteration call borrows 10 (P, C) buffers (5 Q, the tables,
+# 3 gradients); more than that are not kept.
+MAX_FREE_BUFFERS = 12
 
 
 class CRFCache:
-    """The smoothness lattices and inference buffers of one DenseCRF.
+    """The smoothness lattices and buffer pool of one DenseCRF.
 
     Args:
         max_lattices (int): smoothness lattices kept (>= 1).
@@ -44,7 +51,10 @@ class CRFCache:
                              f'{max_lattices}')
         self.max_lattices = int(max_lattices)
         self.lattices: OrderedDict = OrderedDict()
-        self.buffers: dict = {}
+        self.free_buffers: list = []
+        # how many times a free buffer has been lent again (a saved buffer
+        # given back is intact while this has not moved)
+        self.reuses = 0
 
     def lattice(self, key: tuple, build: Callable[[], object]):
         """The lattice filter stored under ``key``, built by ``build()`` on
@@ -59,25 +69,70 @@ class CRFCache:
             self.lattices.move_to_end(key)
         return filt
 
-    def buffer(self, name: str, shape: tuple, dtype: torch.dtype,
-               device: torch.device) -> Tensor:
-        """An uninitialised tensor of ``shape`` backed by the buffer
-        ``name`` (reallocated when too small or of another dtype/device)."""
-        numel = 1
-        for size in shape:
-            numel *= int(size)
-        buf = self.buffers.get(name)
-        if (buf is None or buf.numel() < numel or buf.dtype != dtype
-                or buf.device != torch.device(device)):
-            buf = torch.empty(numel, dtype=dtype, device=device)
-            self.buffers[name] = buf
-        return buf[:numel].view(shape)
+    def borrow(self, numel: int, dtype: torch.dtype) -> Tensor:
+        """A 1-D CPU tensor of at least ``numel`` elements, uninitialised:
+        the smallest free one that fits, else a new one.  Give it back with
+        :meth:`give_back` when it is no longer read."""
+        fitting = [i for i, buf in enumerate(self.free_buffers)
+                   if buf.dtype == dtype and buf.numel() >= numel]
+        if not fitting:
+            return torch.empty(numel, dtype=dtype)
+        best = min(fitting, key=lambda i: self.free_buffers[i].numel())
+        self.reuses += 1
+        return self.free_buffers.pop(best)
+
+    def give_back(self, buffer: Tensor) -> None:
+        """Return a tensor from :meth:`borrow`; beyond ``MAX_FREE_BUFFERS``
+        the oldest free buffer is dropped."""
+        self.free_buffers.append(buffer)
+        del self.free_buffers[:-MAX_FREE_BUFFERS]
 
     def clear(self) -> None:
         """Free every lattice and buffer."""
         self.lattices.clear()
-        self.buffers.clear()
+        self.free_buffers.clear()
 
-    def __repr__(self) -> str:
-        return (f'CRFCache({len(self.lattices)} lattices, '
-                f'{len(self.buffers)} buffers)')
+
+class BufferLease:
+    """The buffers one mean-field call uses, given back together.
+
+    Args:
+        cache (CRFCache | None): the pool; None (or a CUDA call, see
+            :meth:`empty`) allocates plainly.
+    """
+
+    def __init__(self, cache: CRFCache | None) -> None:
+        self.cache = cache
+        self.borrowed: list = []
+        self.released_at = None
+
+    def empty(self, shape: tuple, dtype: torch.dtype,
+              device: torch.device) -> Tensor:
+        """An uninitialised tensor of ``shape``, from the pool on CPU."""
+        if self.cache is None or torch.device(device).type != 'cpu':
+            return torch.empty(shape, dtype=dtype, device=device)
+        numel = 1
+        for size in shape:
+            numel *= int(size)
+        buffer = self.cache.borrow(numel, dtype)
+        self.borrowed.append(buffer)
+        return buffer[:numel].view(shape)
+
+    def release(self) -> None:
+        """Give every borrowed buffer back; their contents stay valid only
+        while :meth:`intact`."""
+        if self.cache is not None:
+            for buffer in self.borrowed:
+                self.cache.give_back(buffer)
+            self.released_at = self.cache.reuses
+        self.borrowed = []
+
+    @property
+    def released(self) -> bool:
+        return self.released_at is not None
+
+    def intact(self) -> bool:
+        """Whether no buffer given back by :meth:`release` can have been
+        lent again (always true before the release)."""
+        return (self.released_at is None
+                or self.released_at == self.cache.reuses)

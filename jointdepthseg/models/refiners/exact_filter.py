@@ -95,7 +95,7 @@ class ExactMeanFieldPlan:
         self.num_points = filters[0].num_images * filters[0].num_points
 
     def prepare(self, compat: list, track: bool, unary: Tensor,
-                workspace) -> tuple:
+                lease) -> tuple:
         rows = unary.transpose(1, 2).reshape(self.num_points, -1)
         return compat, rows
 

@@ -149,17 +149,13 @@ class LatticeMeanFieldPlan:
         return _Direction(columns, weights, entries, table, mix, self_mix)
 
     def prepare(self, compat: list, track: bool, unary: Tensor,
-                workspace) -> dict:
+                lease) -> dict:
         """Potts weights, the fused slices and tables; the unaries (minus
         the Potts constants) are copied into the forward table."""
         potts = [potts_weight(mat) for mat in compat]
         num, classes, per_image = unary.shape
         rows = self.unary_start + self.num_points
-        if workspace is None:
-            table = unary.new_empty(rows, classes)
-        else:
-            table = workspace.buffer('table', (rows, classes), unary.dtype,
-                                     unary.device)
+        table = lease.empty((rows, classes), unary.dtype, unary.device)
         constant = None
         for filt, weight in zip(self.filters, potts):
             if weight is not None and weight != 0:
@@ -174,7 +170,8 @@ class LatticeMeanFieldPlan:
                 rows_block.sub_(constant[r0:r1, None])
         state = dict(forward=self._direction(compat, potts, False, table))
         if track:
-            adjoint_table = unary.new_empty(self.unary_start, classes)
+            adjoint_table = lease.empty((self.unary_start, classes),
+                                        unary.dtype, unary.device)
             state['adjoint'] = self._direction(compat, potts, True,
                                                adjoint_table)
         return state

@@ -36,6 +36,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from .crf_cache import BufferLease
+
 
 def compatibility_matrices(mu: Tensor, kernel_weights: list) -> list:
     """``A_m = mu * w_m`` (element-wise) for every kernel: (C, C) each."""
@@ -146,9 +148,11 @@ class MeanFieldPlan:
     Attributes:
         num_points (int): P = B * N.
 
-    ``prepare(compat, track, unary, workspace) -> state``: everything fixed
+    ``prepare(compat, track, unary, lease) -> state``: everything fixed
     for one call (Potts weights, scaled weights, the unaries' rows);
-    ``track`` says a backward pass follows.
+    ``track`` says a backward pass follows; large buffers come from
+    ``lease.empty(shape, dtype, device)`` (a
+    :class:`~.crf_cache.BufferLease`).
 
     ``initial(state, q)``: write ``softmax(z)`` into ``q`` (P, C).
 
@@ -174,7 +178,10 @@ class MeanField(torch.autograd.Function):
     Call as ``MeanField.apply(plan, num_iters, workspace, track, unary,
     *compat)``; ``track`` says whether a backward pass may follow (the Q of
     every iteration is then kept), ``workspace`` (a
-    :class:`~.crf_cache.CRFCache` or None) lends the Q buffer otherwise.
+    :class:`~.crf_cache.CRFCache` or None) lends the (P, C) buffers: for the
+    call, or with ``track`` until the first backward has run (a repeated
+    backward of the same graph is refused once a later call has reused
+    them).
     """
 
     @staticmethod
@@ -182,12 +189,11 @@ class MeanField(torch.autograd.Function):
                 unary: Tensor, *compat: Tensor) -> Tensor:
         num, classes, per_image = unary.shape
         shape = (num * per_image, classes)
-        state = plan.prepare(list(compat), track, unary,
-                             None if track else workspace)
-        if track or workspace is None:
-            q = unary.new_empty(shape)
-        else:
-            q = workspace.buffer('q', shape, unary.dtype, unary.device)
+        # Buffers come from the workspace's pool; with a backward to come
+        # they are lent until it has run.
+        lease = BufferLease(workspace)
+        state = plan.prepare(list(compat), track, unary, lease)
+        q = lease.empty(shape, unary.dtype, unary.device)
         plan.initial(state, q)
         saved = []
         for step in range(num_iters):
@@ -195,34 +201,52 @@ class MeanField(torch.autograd.Function):
             if last:
                 target = torch.empty_like(unary)
             else:
-                target = unary.new_empty(shape) if track else q
+                target = lease.empty(shape, unary.dtype,
+                                     unary.device) if track else q
             extra = plan.update(q, state, target, softmax=not last)
             if track:
                 saved.append((q, extra))
             q = target
         if track:
-            ctx.plan, ctx.state, ctx.saved = plan, state, saved
+            ctx.plan, ctx.state, ctx.saved, ctx.lease = plan, state, saved, \
+                lease
             ctx.save_for_backward(*compat)
+        else:
+            lease.release()
         return q
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out: Tensor):
+        lease = ctx.lease
+        if not lease.intact():
+            raise RuntimeError(
+                'mean_field.py: this DenseCRF graph was already '
+                'back-propagated and its saved buffers have been reused by a '
+                'later call; run the forward again before another backward')
+        # The first backward borrows its buffers too and then gives back
+        # everything; a repeated one (retain_graph) allocates its own, as the
+        # pool then holds the saved Q.
+        work = BufferLease(None) if lease.released else lease
         compat = ctx.saved_tensors
         num, classes, per_image = grad_out.shape
-        grad = channels_to_rows(grad_out,
-                                grad_out.new_empty(num * per_image, classes))
+        shape = (num * per_image, classes)
+        grad = channels_to_rows(grad_out, work.empty(shape, grad_out.dtype,
+                                                     grad_out.device))
         # dL/dz summed in rows (contiguous adds), transposed once at the end
-        grad_rows = grad.clone()
+        grad_rows = work.empty(shape, grad.dtype, grad.device)
+        grad_rows.copy_(grad)
         grad_compat = [torch.zeros_like(a) for a in compat]
         # G_t is not needed once G_(t-1) is written: two buffers in turn
-        target = torch.empty_like(grad)
+        target = work.empty(shape, grad.dtype, grad.device)
         for q, extra in reversed(ctx.saved):
             ctx.plan.adjoint(grad, q, extra, ctx.state, grad_compat, target,
                              grad_rows)
             grad, target = target, grad
         grad_unary = rows_to_channels(grad_rows, torch.empty(
             grad_out.shape, dtype=grad.dtype, device=grad.device))
+        if not lease.released:
+            lease.release()
         return (None, None, None, None, grad_unary, *grad_compat)
 
 
@@ -235,7 +259,7 @@ def mean_field(plan, unary: Tensor, compat: list, num_iters: int,
         unary (Tensor): (B, C, N) logits ``z`` (N pixels per image).
         compat (list[Tensor]): (C, C) matrix ``A_m`` per kernel.
         num_iters (int): iterations, >= 1.
-        workspace (CRFCache, optional): lends inference buffers.
+        workspace (CRFCache, optional): lends the (P, C) buffers (CPU).
 
     Returns:
         Tensor: (B, C, N) ``out`` of the last iteration (its softmax over C

@@ -264,12 +264,12 @@ def test_inference_without_gradients_equals_the_tracked_pass(normalize,
     with torch.no_grad():
         inference = crf(logits, images, depths)
         again = crf(logits, images, depths)  # reused buffers
+    assert len(crf.cache.free_buffers) == 2      # Q and the table
     tracked = crf(logits, images, depths)     # parameters need gradients
     assert tracked.requires_grad and not inference.requires_grad
     assert inference.is_contiguous()
     assert torch.allclose(inference, tracked, atol=1e-4)
     assert torch.equal(inference, again)
-    assert set(crf.cache.buffers) == {'q', 'table'}
 
 
 def test_a_noise_image_gives_a_lattice_larger_than_the_image():
@@ -307,9 +307,9 @@ def test_smoothness_lattice_is_cached_per_size():
         fresh = DenseCRF(3, **SMALL)
         with torch.no_grad():
             assert torch.allclose(out, fresh(logits, image, depth))
-    assert len(crf.cache.lattices) == 2 and crf.cache.buffers
+    assert len(crf.cache.lattices) == 2 and crf.cache.free_buffers
     crf.clear_cache()
-    assert not crf.cache.lattices and not crf.cache.buffers
+    assert not crf.cache.lattices and not crf.cache.free_buffers
 
 
 @pytest.mark.parametrize('change,message', [
@@ -402,3 +402,44 @@ def test_strided_unaries_and_autocast():
             autocast = crf(logits, image, depth)
     assert autocast.dtype == torch.float32
     assert torch.allclose(autocast, reference)
+
+
+def test_pooled_buffers_keep_gradients_exact():
+    """The mean field lends its (P, C) buffers from the module's pool until
+    the backward has run: two tracked calls at once, repeated training
+    steps and a retained graph all give the gradients of fresh modules."""
+    image, depth, logits, _ = structured_scene(6, 8, classes=3)
+    target = torch.randn(logits.shape, generator=torch.Generator()
+                         .manual_seed(1))
+
+    def grads(crf, z):
+        z = z.clone().requires_grad_()
+        crf.zero_grad()
+        (crf(z, image, depth) * target).sum().backward()
+        return [z.grad] + [p.grad.clone() for p in crf.parameters()]
+
+    expected = grads(DenseCRF(3, **SMALL), logits)
+    flipped = grads(DenseCRF(3, **SMALL), logits.flip(-1))
+    crf = DenseCRF(3, **SMALL)
+    for _ in range(3):                       # steps reuse the pool
+        for got, want in zip(grads(crf, logits), expected):
+            torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert crf.cache.free_buffers
+    # two calls whose buffers are lent at the same time
+    first_z = logits.clone().requires_grad_()
+    second_z = logits.flip(-1).clone().requires_grad_()
+    first, second = crf(first_z, image, depth), crf(second_z, image, depth)
+    (second * target).sum().backward()
+    (first * target).sum().backward()
+    torch.testing.assert_close(first_z.grad, expected[0], rtol=0, atol=0)
+    torch.testing.assert_close(second_z.grad, flipped[0], rtol=0, atol=0)
+    # a retained graph back-propagates again while its buffers are intact
+    z = logits.clone().requires_grad_()
+    loss = (crf(z, image, depth) * target).sum()
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)
+    torch.testing.assert_close(z.grad, 2 * expected[0])
+    with torch.no_grad():
+        crf(logits, image, depth)            # reuses the given-back buffers
+    with pytest.raises(RuntimeError, match='run the forward again'):
+        loss.backward()
