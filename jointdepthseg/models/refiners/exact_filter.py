@@ -95,7 +95,7 @@ class ExactMeanFieldPlan:
         self.num_points = filters[0].num_images * filters[0].num_points
 
     def prepare(self, compat: list, track: bool, unary: Tensor,
-                lease) -> tuple:
+                lease, track_compat: bool) -> tuple:
         rows = unary.transpose(1, 2).reshape(self.num_points, -1)
         return compat, rows
 
@@ -118,7 +118,8 @@ class ExactMeanFieldPlan:
                 grad_compat: list, target: Tensor,
                 grad_unary: Tensor) -> None:
         grad_q = torch.zeros_like(q)
-        for filt, mat, grad_mat in zip(self.filters, state[0], grad_compat):
-            grad_mat -= grad.t() @ filt(q)
+        for m, (filt, mat) in enumerate(zip(self.filters, state[0])):
+            if grad_compat is not None:
+                grad_compat[m] -= grad.t() @ filt(q)
             grad_q -= filt.transpose(grad @ mat)
         grad_unary += softmax_backward(grad_q, q, target)

@@ -149,7 +149,7 @@ class LatticeMeanFieldPlan:
         return _Direction(columns, weights, entries, table, mix, self_mix)
 
     def prepare(self, compat: list, track: bool, unary: Tensor,
-                lease) -> dict:
+                lease, track_compat: bool) -> dict:
         """Potts weights, the fused slices and tables; the unaries (minus
         the Potts constants) are copied into the forward table."""
         potts = [potts_weight(mat) for mat in compat]
@@ -168,7 +168,8 @@ class LatticeMeanFieldPlan:
             rows_block.copy_(unary[image, :, p0:p1].t())
             if constant is not None:
                 rows_block.sub_(constant[r0:r1, None])
-        state = dict(forward=self._direction(compat, potts, False, table))
+        state = dict(forward=self._direction(compat, potts, False, table),
+                     keep_splats=track_compat)
         if track:
             adjoint_table = lease.empty((self.unary_start, classes),
                                         unary.dtype, unary.device)
@@ -254,20 +255,21 @@ class LatticeMeanFieldPlan:
                 target[image, :, p0:p1].copy_(acc.t())
 
         self._pixel_pass(direction, outside, q, finish)
-        return splats if 'adjoint' in state else None
+        return splats if state['keep_splats'] else None
 
     def adjoint(self, grad: Tensor, q: Tensor, splats: list, state: dict,
                 grad_compat: list, target: Tensor,
                 grad_unary: Tensor) -> None:
         direction = state['adjoint']
         blurred = []
-        for m, (filt, splat) in enumerate(zip(self.filters, splats)):
+        for m, filt in enumerate(self.filters):
             lat = filt.lattice
             gb = lat.blur(lat.splat.matmul(grad, filt.prepare_transpose()[0]),
                           transpose=True)
-            grad_compat[m].addmm_(gb.t(), splat, alpha=-1)
-            if filt.self_term:
-                grad_compat[m].addmm_(grad.t(), q, alpha=-filt.self_term)
+            if grad_compat is not None:
+                grad_compat[m].addmm_(gb.t(), splats[m], alpha=-1)
+                if filt.self_term:
+                    grad_compat[m].addmm_(grad.t(), q, alpha=-filt.self_term)
             blurred.append(gb)
         outside = self._fill_table(direction, blurred)
         del blurred

@@ -148,9 +148,11 @@ class MeanFieldPlan:
     Attributes:
         num_points (int): P = B * N.
 
-    ``prepare(compat, track, unary, lease) -> state``: everything fixed
-    for one call (Potts weights, scaled weights, the unaries' rows);
-    ``track`` says a backward pass follows; large buffers come from
+    ``prepare(compat, track, unary, lease, track_compat) -> state``:
+    everything fixed for one call (Potts weights, scaled weights, the
+    unaries' rows); ``track`` says a backward pass follows,
+    ``track_compat`` that it needs ``dL/dA_m`` (a CRF with fixed weights
+    only passes gradients on to the unaries); large buffers come from
     ``lease.empty(shape, dtype, device)`` (a
     :class:`~.crf_cache.BufferLease`).
 
@@ -164,7 +166,8 @@ class MeanFieldPlan:
 
     ``adjoint(grad, q, saved, state, grad_compat, target, grad_unary)``:
     with ``grad`` (P, C) = dL/dout of the iteration that read ``q``,
-    subtract ``grad^T message_m(q)`` from ``grad_compat[m]``, write
+    subtract ``grad^T message_m(q)`` from ``grad_compat[m]`` (None: not
+    needed), write
     ``softmax'(q) [-sum_m message_m^T(grad A_m)]`` into ``target`` (P, C)
     and add it to ``grad_unary`` (P, C).
     """
@@ -192,7 +195,8 @@ class MeanField(torch.autograd.Function):
         # Buffers come from the workspace's pool; with a backward to come
         # they are lent until it has run.
         lease = BufferLease(workspace)
-        state = plan.prepare(list(compat), track, unary, lease)
+        track_compat = track and any(ctx.needs_input_grad[5:])
+        state = plan.prepare(list(compat), track, unary, lease, track_compat)
         q = lease.empty(shape, unary.dtype, unary.device)
         plan.initial(state, q)
         saved = []
@@ -236,7 +240,8 @@ class MeanField(torch.autograd.Function):
         # dL/dz summed in rows (contiguous adds), transposed once at the end
         grad_rows = work.empty(shape, grad.dtype, grad.device)
         grad_rows.copy_(grad)
-        grad_compat = [torch.zeros_like(a) for a in compat]
+        grad_compat = ([torch.zeros_like(a) for a in compat]
+                       if any(ctx.needs_input_grad[5:]) else None)
         # G_t is not needed once G_(t-1) is written: two buffers in turn
         target = work.empty(shape, grad.dtype, grad.device)
         for q, extra in reversed(ctx.saved):
@@ -247,7 +252,8 @@ class MeanField(torch.autograd.Function):
             grad_out.shape, dtype=grad.dtype, device=grad.device))
         if not lease.released:
             lease.release()
-        return (None, None, None, None, grad_unary, *grad_compat)
+        return (None, None, None, None, grad_unary,
+                *(grad_compat or [None] * len(compat)))
 
 
 def mean_field(plan, unary: Tensor, compat: list, num_iters: int,

@@ -443,3 +443,22 @@ def test_pooled_buffers_keep_gradients_exact():
         crf(logits, image, depth)            # reuses the given-back buffers
     with pytest.raises(RuntimeError, match='run the forward again'):
         loss.backward()
+
+
+@pytest.mark.parametrize('filter_mode', ['lattice', 'exact'])
+def test_fixed_weights_pass_the_same_unary_gradient(filter_mode):
+    """With fixed weights the backward skips dL/dA; the unaries' gradient
+    is the one of the learnable CRF at the same values."""
+    image, depth, logits, _ = structured_scene(6, 8, classes=3)
+    target = torch.randn(logits.shape, generator=torch.Generator()
+                         .manual_seed(2))
+    grads = []
+    for learnable in (True, False):
+        crf = DenseCRF(3, learnable=learnable, filter_mode=filter_mode,
+                       **SMALL)
+        z = logits.clone().requires_grad_()
+        (crf(z, image, depth) * target).sum().backward()
+        grads.append(z.grad)
+        assert all(p.grad is not None for p in crf.parameters())
+        assert learnable == any(True for _ in crf.parameters())
+    torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
