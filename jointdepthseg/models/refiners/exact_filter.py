@@ -115,11 +115,16 @@ class ExactMeanFieldPlan:
             target.copy_(out.view(num, per_image, classes).transpose(1, 2))
 
     def adjoint(self, grad: Tensor, q: Tensor, saved, state: tuple,
-                grad_compat: list, target: Tensor,
-                grad_unary: Tensor) -> None:
+                grad_compat: list, target: Tensor, grad_unary: Tensor,
+                out: Tensor | None = None) -> None:
         grad_q = torch.zeros_like(q)
         for m, (filt, mat) in enumerate(zip(self.filters, state[0])):
             if grad_compat is not None:
                 grad_compat[m] -= grad.t() @ filt(q)
             grad_q -= filt.transpose(grad @ mat)
-        grad_unary += softmax_backward(grad_q, q, target)
+        if out is None:
+            grad_unary += softmax_backward(grad_q, q, target)
+        else:
+            total = grad_unary + softmax_backward(grad_q, q, grad_q)
+            num, classes, per_image = out.shape
+            out.copy_(total.view(num, per_image, classes).transpose(1, 2))

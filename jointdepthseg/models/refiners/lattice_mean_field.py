@@ -258,8 +258,8 @@ class LatticeMeanFieldPlan:
         return splats if state['keep_splats'] else None
 
     def adjoint(self, grad: Tensor, q: Tensor, splats: list, state: dict,
-                grad_compat: list, target: Tensor,
-                grad_unary: Tensor) -> None:
+                grad_compat: list, target: Tensor, grad_unary: Tensor,
+                out: Tensor | None = None) -> None:
         direction = state['adjoint']
         blurred = []
         for m, filt in enumerate(self.filters):
@@ -275,7 +275,11 @@ class LatticeMeanFieldPlan:
         del blurred
 
         def finish(acc, image, p0, p1, r0, r1) -> None:
-            grad_unary[r0:r1] += softmax_backward(acc, q[r0:r1],
-                                                  target[r0:r1])
+            if out is None:
+                grad_unary[r0:r1] += softmax_backward(acc, q[r0:r1],
+                                                      target[r0:r1])
+            else:
+                total = softmax_backward(acc, q[r0:r1], acc)
+                out[image, :, p0:p1].copy_(total.add_(grad_unary[r0:r1]).t())
 
         self._pixel_pass(direction, outside, grad, finish)

@@ -130,15 +130,6 @@ def channels_to_rows(values: Tensor, out: Tensor) -> Tensor:
     return out
 
 
-def rows_to_channels(rows: Tensor, out: Tensor) -> Tensor:
-    """The inverse of :func:`channels_to_rows`: (B * N, C) into (B, C, N)."""
-    num, classes, per_image = out.shape
-    for image, p0, p1, r0, r1 in pixel_blocks(num, per_image,
-                                              block_rows(rows)):
-        out[image, :, p0:p1].copy_(rows[r0:r1].t())
-    return out
-
-
 class MeanFieldPlan:
     """What :class:`MeanField` needs from the pairwise filtering.
 
@@ -164,12 +155,13 @@ class MeanFieldPlan:
     ``target`` (B, C, N).  Return what the adjoint of this iteration needs
     besides ``q`` (None if nothing).
 
-    ``adjoint(grad, q, saved, state, grad_compat, target, grad_unary)``:
-    with ``grad`` (P, C) = dL/dout of the iteration that read ``q``,
+    ``adjoint(grad, q, saved, state, grad_compat, target, grad_unary,
+    out)``: with ``grad`` (P, C) = dL/dout of the iteration that read ``q``,
     subtract ``grad^T message_m(q)`` from ``grad_compat[m]`` (None: not
-    needed), write
-    ``softmax'(q) [-sum_m message_m^T(grad A_m)]`` into ``target`` (P, C)
-    and add it to ``grad_unary`` (P, C).
+    needed), write ``softmax'(q) [-sum_m message_m^T(grad A_m)]`` into
+    ``target`` (P, C) and add it to ``grad_unary`` (P, C); or, for the last
+    step, write ``grad_unary`` plus it into ``out`` (B, C, N) (dL/dz in the
+    module's layout, one transposing pass less).
     """
 
     num_points: int
@@ -244,12 +236,15 @@ class MeanField(torch.autograd.Function):
                        if any(ctx.needs_input_grad[5:]) else None)
         # G_t is not needed once G_(t-1) is written: two buffers in turn
         target = work.empty(shape, grad.dtype, grad.device)
-        for q, extra in reversed(ctx.saved):
+        # the last adjoint step writes dL/dz in the (B, C, N) layout itself
+        grad_unary = torch.empty(grad_out.shape, dtype=grad.dtype,
+                                 device=grad.device)
+        steps = list(reversed(ctx.saved))
+        for step, (q, extra) in enumerate(steps):
+            last = step == len(steps) - 1
             ctx.plan.adjoint(grad, q, extra, ctx.state, grad_compat, target,
-                             grad_rows)
+                             grad_rows, grad_unary if last else None)
             grad, target = target, grad
-        grad_unary = rows_to_channels(grad_rows, torch.empty(
-            grad_out.shape, dtype=grad.dtype, device=grad.device))
         if not lease.released:
             lease.release()
         return (None, None, None, None, grad_unary,
