@@ -14,9 +14,11 @@ builds the colour lattice only).
 Printed, per case: the medians of interleaved runs of pydensecrf, our
 forward (no autograd) and our forward+backward (the CRF's part of a training
 step: its forward, then its backward from a fixed gradient of the output, so
-that no loss's own cost is counted), the ratios, the split into lattice build and iterations on both sides, the peak
-resident memory of one call in a fresh process (above the inputs), and how
-often the labels agree with pydensecrf's.
+that no loss's own cost is counted), with fixed weights (gradients to the
+unaries only) and with learnable ones, the ratios, the split into lattice
+build and iterations on both sides, the peak resident memory of one call in
+a fresh process (above the inputs), and how often the labels agree with
+pydensecrf's.
 
 Usage::
 
@@ -140,13 +142,20 @@ class Ours:
     def __init__(self, case: Case, device: str) -> None:
         from jointdepthseg.models.refiners import DenseCRF
         params = case.params
-        self.crf = DenseCRF(
-            case.num_classes, ITERATIONS,
-            theta_alpha=params['sxy_bilateral'], theta_beta=params['srgb'],
-            theta_tau=params['sxy_gaussian'],
-            w_appearance=params['w_bilateral'], w_depth=None,
-            w_smooth=params['w_gaussian'], normalize='symmetric',
-            learnable=False).to(device)
+
+        def crf(learnable: bool) -> DenseCRF:
+            return DenseCRF(
+                case.num_classes, ITERATIONS,
+                theta_alpha=params['sxy_bilateral'],
+                theta_beta=params['srgb'], theta_tau=params['sxy_gaussian'],
+                w_appearance=params['w_bilateral'], w_depth=None,
+                w_smooth=params['w_gaussian'], normalize='symmetric',
+                learnable=learnable).to(device)
+
+        self.crf = crf(learnable=False)
+        # the same CRF with its compatibility and kernel weights learnable
+        # (its backward adds dL/dA, C x C products per kernel and iteration)
+        self.learnable_crf = crf(learnable=True)
         self.unary = torch.from_numpy(np.log(case.probs))[None].to(device)
         generator = torch.Generator().manual_seed(0)
         self.grad_out = torch.randn(self.unary.shape,
@@ -158,9 +167,13 @@ class Ours:
         with torch.no_grad():
             return self.crf(self.unary, self.image)
 
-    def forward_backward(self) -> None:
+    def forward_backward(self, learnable: bool = False) -> None:
         unary = self.unary.clone().requires_grad_(True)
-        self.crf(unary, self.image).backward(self.grad_out)
+        crf = self.learnable_crf if learnable else self.crf
+        crf(unary, self.image).backward(self.grad_out)
+
+    def forward_backward_learnable(self) -> None:
+        self.forward_backward(learnable=True)
 
     def build(self) -> None:
         """The lattice built per call: the appearance kernel's."""
@@ -240,14 +253,17 @@ def measure(dcrf, name: str, args: argparse.Namespace) -> dict:
     expected = reference()
     refined = ours.forward().softmax(1)[0].cpu().numpy()
     ours.forward_backward()
+    ours.forward_backward_learnable()
     times = {key: [] for key in ('pyd', 'pyd_build', 'fwd', 'build',
-                                 'both')}
+                                 'both', 'learn')}
     for _ in range(args.repeats):
         times['pyd'].append(timed(reference))
         times['pyd_build'].append(timed(reference.build))
         times['fwd'].append(timed(ours.forward, args.device))
         times['build'].append(timed(ours.build, args.device))
         times['both'].append(timed(ours.forward_backward, args.device))
+        times['learn'].append(timed(ours.forward_backward_learnable,
+                                    args.device))
     row = {key: statistics.median(value) for key, value in times.items()}
     row.update(
         case=case, agree=float((refined.argmax(0) == expected.argmax(0))
@@ -280,9 +296,9 @@ def print_tables(rows: list, args: argparse.Namespace) -> None:
           'one call in a fresh process, MB.\n')
     print('| case | size x C | pydensecrf (build + iters) | ours forward '
           '(build + iters) | ours / pydensecrf | ours fwd+bwd | fwd+bwd / '
-          'fwd | memory ours fwd / fwd+bwd / pydensecrf | labels = '
-          'pydensecrf |')
-    print('|---|---|---|---|---|---|---|---|---|')
+          'fwd | fwd+bwd, weights learnable / fwd | memory ours fwd / '
+          'fwd+bwd / pydensecrf | labels = pydensecrf |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
     for row in rows:
         case = row['case']
         height, width = case.size
@@ -294,7 +310,8 @@ def print_tables(rows: list, args: argparse.Namespace) -> None:
               f'{row["fwd"]:.3f} ({row["build"]:.3f} + '
               f'{row["fwd"] - row["build"]:.3f}) | '
               f'{row["fwd"] / row["pyd"]:.2f} | {row["both"]:.3f} | '
-              f'{row["both"] / row["fwd"]:.2f} | {memory} | '
+              f'{row["both"] / row["fwd"]:.2f} | '
+              f'{row["learn"] / row["fwd"]:.2f} | {memory} | '
               f'{100 * row["agree"]:.2f} % |')
     print('\nLabels changed by pydensecrf (share of pixels): ' + ', '.join(
         f'{row["case"].name} {100 * row["changed"]:.0f} %' for row in rows)
