@@ -125,6 +125,6 @@ class ExactMeanFieldPlan:
         if out is None:
             grad_unary += softmax_backward(grad_q, q, target)
         else:
-            total = grad_unary + softmax_backward(grad_q, q, grad_q)
+            total = grad_unary + softmax_backward(grad_q, q, target)
             num, classes, per_image = out.shape
             out.copy_(total.view(num, per_image, classes).transpose(1, 2))

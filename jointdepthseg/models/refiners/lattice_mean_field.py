@@ -279,7 +279,7 @@ class LatticeMeanFieldPlan:
                 grad_unary[r0:r1] += softmax_backward(acc, q[r0:r1],
                                                       target[r0:r1])
             else:
-                total = softmax_backward(acc, q[r0:r1], acc)
+                total = softmax_backward(acc, q[r0:r1], target[r0:r1])
                 out[image, :, p0:p1].copy_(total.add_(grad_unary[r0:r1]).t())
 
         self._pixel_pass(direction, outside, grad, finish)

@@ -157,11 +157,14 @@ def test_lattice_labels_agree_with_the_exact_crf(size, classes, normalize,
     assert (approx == reference).float().mean() >= 0.97
 
 
-@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
-@pytest.mark.parametrize('filter_mode', ['lattice', 'exact'])
-def test_gradients_match_finite_differences(normalize, filter_mode):
-    image, depth, logits, _ = structured_scene(4, 5, classes=3, seed=7)
-    crf = random_crf(3, normalize, filter_mode, num_iters=2, theta_alpha=3.,
+@pytest.mark.parametrize('normalize,filter_mode,classes', [
+    (normalize, mode, 3) for normalize in ('row', 'symmetric', 'none')
+    for mode in ('lattice', 'exact')] + [('symmetric', 'lattice', 17)])
+def test_gradients_match_finite_differences(normalize, filter_mode, classes):
+    image, depth, logits, _ = structured_scene(4, 5, classes=classes,
+                                               seed=7)
+    crf = random_crf(classes, normalize, filter_mode, num_iters=2,
+                     theta_alpha=3.,
                      theta_beta=40., theta_gamma=3., theta_zeta=0.5,
                      theta_tau=2., w_appearance=0.8, w_depth=0.5,
                      w_smooth=0.4)
@@ -182,16 +185,20 @@ def test_gradients_match_finite_differences(normalize, filter_mode):
     assert torch.autograd.gradcheck(refine, (z, *params), fast_mode=True)
 
 
-@pytest.mark.parametrize('normalize', ['row', 'symmetric', 'none'])
-def test_exact_mode_gradients_are_the_brute_force_gradients(normalize):
+@pytest.mark.parametrize('normalize,classes', [
+    ('row', 3), ('symmetric', 3), ('none', 3), ('symmetric', 17)])
+def test_exact_mode_gradients_are_the_brute_force_gradients(normalize,
+                                                            classes):
     """The mean field's own backward (adjoint iterations) against autograd
     through the brute-force mean field, to every parameter and the
-    unaries."""
-    image, depth, logits, _ = structured_scene(4, 5, classes=3, seed=8)
+    unaries (17 classes: the softmax Jacobian of many classes)."""
+    image, depth, logits, _ = structured_scene(4, 5, classes=classes, seed=8)
     weights = dict(w_appearance=0.7, w_depth=0.4, w_smooth=0.3)
-    crf = random_crf(3, normalize, 'exact', num_iters=3, **SMALL, **weights)
+    crf = random_crf(classes, normalize, 'exact', num_iters=3, **SMALL,
+                     **weights)
     gen = torch.Generator().manual_seed(3)
-    target = torch.randn(1, 3, 4, 5, generator=gen, dtype=torch.float64)
+    target = torch.randn(1, classes, 4, 5, generator=gen,
+                         dtype=torch.float64)
     z = logits.double().requires_grad_()
     (crf(z, image.double(), depth.double()) * target).sum().backward()
     params = {n: p.detach().clone().requires_grad_()
