@@ -22,10 +22,12 @@
   forward whose backward never runs is freed with its graph, not returned.
 
 ``clear()`` (``DenseCRF.clear_cache()``) frees both; nothing is saved with the
-module's state.
+module's state, and a copy of the module (``copy.deepcopy``, pickling) starts
+with an empty cache.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Callable
 
@@ -52,9 +54,17 @@ class CRFCache:
         self.max_lattices = int(max_lattices)
         self.lattices: OrderedDict = OrderedDict()
         self.free_buffers: list = []
+        # borrow / give_back from several threads (one module serving
+        # concurrent requests) must not hand one buffer out twice
+        self._pool_lock = threading.Lock()
         # how many times a free buffer has been lent again (a saved buffer
         # given back is intact while this has not moved)
         self.reuses = 0
+
+    def __reduce__(self):
+        """A copy (``copy.deepcopy`` of the module, pickling) starts empty:
+        lattices and buffers are rebuilt on demand, not copied."""
+        return CRFCache, (self.max_lattices, )
 
     def lattice(self, key: tuple, build: Callable[[], object]):
         """The lattice filter stored under ``key``, built by ``build()`` on
@@ -73,24 +83,28 @@ class CRFCache:
         """A 1-D CPU tensor of at least ``numel`` elements, uninitialised:
         the smallest free one that fits, else a new one.  Give it back with
         :meth:`give_back` when it is no longer read."""
-        fitting = [i for i, buf in enumerate(self.free_buffers)
-                   if buf.dtype == dtype and buf.numel() >= numel]
-        if not fitting:
-            return torch.empty(numel, dtype=dtype)
-        best = min(fitting, key=lambda i: self.free_buffers[i].numel())
-        self.reuses += 1
-        return self.free_buffers.pop(best)
+        with self._pool_lock:
+            fitting = [i for i, buf in enumerate(self.free_buffers)
+                       if buf.dtype == dtype and buf.numel() >= numel]
+            if fitting:
+                best = min(fitting,
+                           key=lambda i: self.free_buffers[i].numel())
+                self.reuses += 1
+                return self.free_buffers.pop(best)
+        return torch.empty(numel, dtype=dtype)
 
     def give_back(self, buffer: Tensor) -> None:
         """Return a tensor from :meth:`borrow`; beyond ``MAX_FREE_BUFFERS``
         the oldest free buffer is dropped."""
-        self.free_buffers.append(buffer)
-        del self.free_buffers[:-MAX_FREE_BUFFERS]
+        with self._pool_lock:
+            self.free_buffers.append(buffer)
+            del self.free_buffers[:-MAX_FREE_BUFFERS]
 
     def clear(self) -> None:
         """Free every lattice and buffer."""
         self.lattices.clear()
-        self.free_buffers.clear()
+        with self._pool_lock:
+            self.free_buffers.clear()
 
 
 class BufferLease:

@@ -68,3 +68,30 @@ def test_a_lease_gives_its_buffers_back_together_and_only_on_cpu():
 def test_a_bound_below_one_is_refused():
     with pytest.raises(ValueError, match='max_lattices must be >= 1'):
         CRFCache(0)
+
+
+def test_copies_of_a_module_start_with_an_empty_cache():
+    import copy
+    import pickle
+
+    from jointdepthseg.models.refiners import DenseCRF
+    crf = DenseCRF(3, w_depth=None)
+    crf.cache.give_back(torch.empty(10))
+    crf.cache.lattice('key', lambda: 'lattice')
+    for twin in (copy.deepcopy(crf), pickle.loads(pickle.dumps(crf))):
+        assert not twin.cache.free_buffers and not twin.cache.lattices
+        assert twin.cache is not crf.cache
+    assert crf.cache.free_buffers and crf.cache.lattices
+
+
+def test_borrowing_from_several_threads_never_lends_a_buffer_twice():
+    from concurrent.futures import ThreadPoolExecutor
+    cache = CRFCache()
+    buffers = [torch.empty(8) for _ in range(MAX_FREE_BUFFERS)]
+    for buf in buffers:
+        cache.give_back(buf)
+    with ThreadPoolExecutor(4) as pool:
+        lent = list(pool.map(lambda _: cache.borrow(8, torch.float32),
+                             range(MAX_FREE_BUFFERS)))
+    assert len({buf.data_ptr() for buf in lent}) == MAX_FREE_BUFFERS
+    assert not cache.free_buffers
