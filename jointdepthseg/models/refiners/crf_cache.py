@@ -106,6 +106,10 @@ class CRFCache:
         with self._pool_lock:
             self.free_buffers.clear()
 
+    def __repr__(self) -> str:
+        return (f'CRFCache({len(self.lattices)} lattices, '
+                f'{len(self.free_buffers)} free buffers)')
+
 
 class BufferLease:
     """The buffers one mean-field call uses, given back together.

@@ -36,6 +36,7 @@ def test_borrow_gives_the_smallest_free_buffer_that_fits():
     assert cache.borrow(7, torch.float32).numel() == 7  # too small: new
     assert cache.borrow(3, torch.float64).dtype == torch.float64
     assert cache.free_buffers == [small]
+    assert repr(cache) == 'CRFCache(0 lattices, 1 free buffers)'
     cache.clear()
     assert not cache.free_buffers and not cache.lattices
 
